@@ -1,0 +1,225 @@
+//! Configuration: the [`Serve`] builder and its options.
+
+use bytes::Bytes;
+use http::{Request, Response};
+use std::future::{Future, IntoFuture};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use tower::Service;
+
+use crate::binary::MediaPattern;
+use crate::invoke::InvocationError;
+use crate::response::LambdaResponse;
+use crate::{local, runtime, Body, BoxError, Error};
+
+/// What to do when the service fails: returns `Err`, panics, or its response body fails.
+///
+/// ```
+/// use tower_lambda::{ErrorPolicy, Serve};
+/// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+/// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+/// # });
+/// let serve = Serve::new(app).error_policy(ErrorPolicy::FailInvocation);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorPolicy {
+    /// Answer `500 Internal Server Error` (`text/plain`), log a `tracing` error carrying the
+    /// Lambda request id, and go on serving. The default.
+    #[default]
+    InternalServerError,
+    /// Fail the Lambda invocation instead (the gateway then answers `502`), so the failure shows
+    /// in Lambda's error metrics and can trigger retries or alarms. Local mode still answers 500.
+    FailInvocation,
+}
+
+/// The settings every invocation reads.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Config {
+    pub(crate) binary_media_types: Vec<MediaPattern>,
+    pub(crate) single_value_headers: bool,
+    pub(crate) error_policy: ErrorPolicy,
+    pub(crate) local_port: Option<u16>,
+}
+
+impl Config {
+    /// Applies the response-shape settings to a response.
+    pub(crate) fn shape(&self, mut response: LambdaResponse) -> LambdaResponse {
+        response.single_value_headers = self.single_value_headers;
+        response
+    }
+}
+
+/// Serves a tower service on Lambda, or locally when not on Lambda, with options.
+///
+/// [`serve(app)`](crate::serve) is `Serve::new(app).run()` with every option at its default.
+/// A `Serve` can be `.await`ed directly.
+///
+/// ```no_run
+/// use axum::{routing::get, Router};
+/// use tower_lambda::Serve;
+///
+/// # async fn run() -> Result<(), tower_lambda::Error> {
+/// let app = Router::new().route("/", get(|| async { "hello" }));
+/// Serve::new(app)
+///     .binary_media_types(["image/*", "application/pdf"])
+///     .local_port(8080)
+///     .await
+/// # }
+/// ```
+#[must_use = "a Serve does nothing until it is run or awaited"]
+pub struct Serve<S> {
+    service: S,
+    config: Config,
+}
+
+impl<S> Serve<S> {
+    /// Wraps a service with the default options.
+    pub fn new(service: S) -> Self {
+        Self {
+            service,
+            config: Config::default(),
+        }
+    }
+
+    /// Media types whose responses are always sent base64-encoded, on top of the default rule
+    /// (textual types as text, everything else as base64). Patterns are `type/subtype`,
+    /// `type/*` or `*/*`; parameters such as `; charset=utf-8` are ignored.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// // CSV downloads travel as base64, like images and PDFs already do.
+    /// let serve = tower_lambda::Serve::new(app).binary_media_types(["text/csv"]);
+    /// ```
+    pub fn binary_media_types<I>(mut self, types: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.config
+            .binary_media_types
+            .extend(types.into_iter().map(|t| MediaPattern::parse(t.as_ref())));
+        self
+    }
+
+    /// Write REST API and HTTP API 1.0 responses with a single-value `headers` map instead of
+    /// `multiValueHeaders`, for gateways that ignore `multiValueHeaders` (Netlify Functions).
+    /// Repeated headers are joined with `", "`; every `Set-Cookie` is still delivered, each under
+    /// a different letter case of the name.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).single_value_headers(true);
+    /// ```
+    pub fn single_value_headers(mut self, enabled: bool) -> Self {
+        self.config.single_value_headers = enabled;
+        self
+    }
+
+    /// What a failing service leads to; see [`ErrorPolicy`].
+    pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
+        self.config.error_policy = policy;
+        self
+    }
+
+    /// The port of the local server (used when `AWS_LAMBDA_RUNTIME_API` is not set). Without it
+    /// the `PORT` environment variable is used, else 3000. The server listens on `127.0.0.1`.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).local_port(8080);
+    /// ```
+    pub fn local_port(mut self, port: u16) -> Self {
+        self.config.local_port = Some(port);
+        self
+    }
+
+    /// Runs one raw event through exactly the path production uses (decode → service →
+    /// encode) and returns the JSON the event source would receive. No runtime, no network: for
+    /// tests.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = Router::new().route("/hello/{name}", get(|| async { "hi" }));
+    /// let event = r#"{
+    ///     "version": "2.0", "rawPath": "/hello/world", "rawQueryString": "",
+    ///     "headers": {"host": "example.com"},
+    ///     "requestContext": {"http": {"method": "GET"}, "domainName": "example.com"},
+    ///     "isBase64Encoded": false
+    /// }"#;
+    /// let json = tower_lambda::Serve::new(app).invoke(event).await.unwrap();
+    /// let response: serde_json::Value = serde_json::from_str(&json).unwrap();
+    /// assert_eq!(response["statusCode"], 200);
+    /// assert_eq!(response["body"], "hi");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// When the invocation as a whole fails, as it would on Lambda: the event is not an HTTP
+    /// event, or the service failed under [`ErrorPolicy::FailInvocation`].
+    pub async fn invoke<B>(&self, event: impl AsRef<[u8]>) -> Result<String, InvocationError>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let response = crate::invoke::invoke(self.service.clone(), &self.config, event.as_ref(), None).await?;
+        serde_json::to_string(&response).map_err(|error| InvocationError {
+            error_type: "tower_lambda::Internal",
+            message: format!("the response could not be written as JSON: {error}"),
+        })
+    }
+
+    /// Runs the service until the process is stopped: on the Lambda runtime when
+    /// `AWS_LAMBDA_RUNTIME_API` is set, otherwise as a local HTTP/1.1 server.
+    ///
+    /// # Errors
+    /// On Lambda: when a required Lambda environment variable is missing, or the runtime stops
+    /// with an error. Locally: when the port cannot be bound.
+    pub async fn run<B>(self) -> Result<(), Error>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        crate::init_logging();
+        if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+            runtime::run(self.service, self.config).await
+        } else {
+            let port = self
+                .config
+                .local_port
+                .or_else(|| std::env::var("PORT").ok()?.parse().ok())
+                .unwrap_or(3000);
+            let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            local::run(self.service, address).await
+        }
+    }
+}
+
+impl<S, B> IntoFuture for Serve<S>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<(), Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}

@@ -1,0 +1,327 @@
+//! The one-pass envelope every HTTP event is read into.
+//!
+//! All four event sources share one JSON vocabulary (`httpMethod`, `rawPath`, `headers`,
+//! `multiValueHeaders`, `requestContext`, ...), so the event is deserialized once into a single
+//! borrowed [`Event`] holding every field any source uses. Each source module then *detects*
+//! itself from fields that are already parsed: no event is parsed more than once, and no
+//! candidate type is trial-parsed. Strings borrow from the raw event bytes unless they contain
+//! JSON escapes.
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+
+/// A JSON string borrowed from the event when it has no escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
+
+impl Str<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(StrVisitor(std::marker::PhantomData))
+    }
+}
+
+struct StrVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
+    type Value = Str<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Str(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Str(Cow::Owned(v)))
+    }
+}
+
+/// The fields of every HTTP event source, read in one pass.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Event<'a> {
+    #[serde(borrow)]
+    pub(crate) version: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) http_method: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) path: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) raw_path: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) raw_query_string: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) headers: Option<Pairs<'a>>,
+    #[serde(borrow)]
+    pub(crate) multi_value_headers: Option<Pairs<'a>>,
+    #[serde(borrow)]
+    pub(crate) query_string_parameters: Option<Pairs<'a>>,
+    #[serde(borrow)]
+    pub(crate) multi_value_query_string_parameters: Option<Pairs<'a>>,
+    #[serde(borrow)]
+    pub(crate) cookies: Option<Vec<Str<'a>>>,
+    #[serde(borrow)]
+    pub(crate) body: Option<Str<'a>>,
+    pub(crate) is_base64_encoded: Option<bool>,
+    #[serde(borrow)]
+    pub(crate) request_context: Option<RequestContext<'a>>,
+}
+
+/// The parts of `requestContext` the adapter reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RequestContext<'a> {
+    #[serde(borrow)]
+    pub(crate) http: Option<HttpContext<'a>>,
+    /// Present (an object) only in ALB events.
+    pub(crate) elb: Option<IgnoredAny>,
+    #[serde(borrow)]
+    pub(crate) domain_name: Option<Str<'a>>,
+}
+
+/// `requestContext.http` of payload format 2.0.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HttpContext<'a> {
+    #[serde(borrow)]
+    pub(crate) method: Option<Str<'a>>,
+}
+
+impl<'a> Event<'a> {
+    /// Reads an event from its raw JSON bytes, in one pass.
+    pub(crate) fn parse(raw: &'a [u8]) -> Result<Self, EventError> {
+        match raw.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => {}
+            Some(_) => {
+                return Err(match serde_json::from_slice::<serde_json::Value>(raw) {
+                    Ok(value) => EventError::NotAnObject(json_kind(&value)),
+                    Err(error) => EventError::NotJson(error.to_string()),
+                })
+            }
+            None => return Err(EventError::NotJson("the event is empty".to_owned())),
+        }
+        serde_json::from_slice(raw).map_err(|error| {
+            if error.is_syntax() || error.is_eof() {
+                EventError::NotJson(error.to_string())
+            } else {
+                EventError::InvalidField(error.to_string())
+            }
+        })
+    }
+
+    pub(crate) fn domain_name(&self) -> Option<&str> {
+        self.request_context
+            .as_ref()?
+            .domain_name
+            .as_ref()
+            .map(Str::as_str)
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Why an event could not be read as an HTTP event. Reported as a failed invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EventError {
+    NotJson(String),
+    NotAnObject(&'static str),
+    InvalidField(String),
+    /// A JSON object that no HTTP event source matches; holds its top-level keys.
+    Unsupported(Vec<String>),
+    /// The source was recognised but a field it requires is missing.
+    Missing {
+        source: &'static str,
+        field: &'static str,
+    },
+}
+
+impl EventError {
+    pub(crate) fn unsupported(raw: &[u8]) -> Self {
+        let keys = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(raw)
+            .map(|map| map.keys().cloned().collect())
+            .unwrap_or_default();
+        Self::Unsupported(keys)
+    }
+}
+
+const EXPECTED: &str = "expected an HTTP event from API Gateway (REST API, or HTTP API payload 1.0 or 2.0), a Lambda Function URL or an Application Load Balancer";
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotJson(error) => write!(f, "{EXPECTED}, but the event is not valid JSON: {error}"),
+            Self::NotAnObject(kind) => {
+                write!(f, "{EXPECTED}, but the event is {kind}, not a JSON object")
+            }
+            Self::InvalidField(error) => write!(f, "the event has a field of the wrong type: {error}"),
+            Self::Unsupported(keys) => {
+                write!(
+                    f,
+                    "{EXPECTED} (an object with `httpMethod`, `requestContext.http` or `requestContext.elb`), but the event's top-level keys are ["
+                )?;
+                const SHOWN: usize = 20;
+                for (i, key) in keys.iter().take(SHOWN).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{key:?}")?;
+                }
+                if keys.len() > SHOWN {
+                    write!(f, ", ... {} more", keys.len() - SHOWN)?;
+                }
+                f.write_str("]")
+            }
+            Self::Missing { source, field } => {
+                write!(f, "the event looks like a {source} event but has no `{field}`")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EventError {}
+
+/// A JSON map of strings, or of lists of strings, kept as ordered `(key, value)` pairs.
+///
+/// A list becomes one pair per element, so `multiValueHeaders` and `headers` read the same way.
+/// `null` values are left out (they carry nothing); numbers and booleans are kept as their
+/// JSON text, since some test tools send them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Pairs<'a>(pub(crate) Vec<(Str<'a>, Str<'a>)>);
+
+impl<'a> Pairs<'a> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PairsVisitor(std::marker::PhantomData))
+    }
+}
+
+struct PairsVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for PairsVisitor<'a> {
+    type Value = Pairs<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of strings or of lists of strings")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
+        while let Some(key) = map.next_key::<Str<'a>>()? {
+            map.next_value_seed(ValuesSeed {
+                key,
+                pairs: &mut pairs,
+            })?;
+        }
+        Ok(Pairs(pairs))
+    }
+}
+
+/// Pushes one pair per value of a map entry (a string, a list, or null).
+struct ValuesSeed<'p, 'a> {
+    key: Str<'a>,
+    pairs: &'p mut Vec<(Str<'a>, Str<'a>)>,
+}
+
+impl<'de: 'a, 'a> de::DeserializeSeed<'de> for ValuesSeed<'_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for ValuesSeed<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "a string, a list of strings or null as the value of {:?}",
+            self.key.as_str()
+        )
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.pairs.push((self.key, Str(Cow::Borrowed(v))));
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.pairs.push((self.key, Str(Cow::Owned(v.to_owned()))));
+        Ok(())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        self.pairs.push((self.key, Str(Cow::Owned(v))));
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.visit_string(v.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.visit_string(v.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.visit_string(v.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.visit_string(v.to_string())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // Each element goes through this same visitor: strings push a pair, nulls are skipped.
+        let ValuesSeed { key, pairs } = self;
+        while seq
+            .next_element_seed(ValuesSeed {
+                key: key.clone(),
+                pairs: &mut *pairs,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}

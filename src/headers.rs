@@ -1,0 +1,195 @@
+//! Header shaping in both directions.
+//!
+//! Requests: every `(name, value)` pair of an event goes into the [`HeaderMap`], duplicates
+//! included; a pair `http` cannot represent is skipped with a warning, never a failed invocation.
+//!
+//! Responses: each source reads headers in its own shape — one list per name
+//! (`multiValueHeaders`), one string per name (`headers`, repeated names joined), or `Set-Cookie`
+//! apart in `cookies[]`. The serializers here write those shapes straight from the
+//! [`HeaderMap`], with no intermediate map.
+
+use http::header::SET_COOKIE;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// Appends every pair to `headers`, skipping (with a warning) the ones `http` refuses.
+pub(crate) fn append_pairs<'a>(headers: &mut HeaderMap, pairs: impl Iterator<Item = (&'a str, &'a str)>) {
+    for (name, value) in pairs {
+        append(headers, name, value);
+    }
+}
+
+/// Appends one header, skipping it (with a warning) when `http` refuses its name or value.
+pub(crate) fn append(headers: &mut HeaderMap, name: &str, value: &str) {
+    let name = match HeaderName::from_bytes(name.as_bytes()) {
+        Ok(name) => name,
+        Err(_) => {
+            tracing::warn!(header = name, "skipped a request header whose name is not a valid HTTP header name");
+            return;
+        }
+    };
+    match HeaderValue::from_bytes(value.as_bytes()) {
+        Ok(value) => {
+            headers.append(name, value);
+        }
+        Err(_) => {
+            tracing::warn!(header = %name, "skipped a request header whose value is not a valid HTTP header value");
+        }
+    }
+}
+
+/// A header value as JSON text. Values are almost always ASCII; UTF-8 is kept as it is and any
+/// other byte is replaced (JSON strings cannot carry arbitrary bytes).
+pub(crate) fn value_str(value: &HeaderValue) -> Cow<'_, str> {
+    match std::str::from_utf8(value.as_bytes()) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            tracing::warn!("a response header value is not UTF-8; invalid bytes were replaced");
+            String::from_utf8_lossy(value.as_bytes())
+        }
+    }
+}
+
+/// `{"name": ["value", ...]}`: every value of every header.
+pub(crate) struct MultiValue<'a>(pub(crate) &'a HeaderMap);
+
+impl Serialize for MultiValue<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.keys_len()))?;
+        for name in self.0.keys() {
+            map.serialize_entry(name.as_str(), &Values(self.0, name))?;
+        }
+        map.end()
+    }
+}
+
+struct Values<'a>(&'a HeaderMap, &'a HeaderName);
+
+impl Serialize for Values<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for value in self.0.get_all(self.1) {
+            seq.serialize_element(&value_str(value))?;
+        }
+        seq.end()
+    }
+}
+
+/// Where `Set-Cookie` goes when headers are written one string per name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SetCookie {
+    /// Left out of `headers`: the source reads it from `cookies[]` (HTTP API 2.0, Function URLs).
+    Apart,
+    /// One key per cookie, each a different letter case of `set-cookie`: header names are
+    /// case-insensitive to the gateway but JSON keys are not, so every cookie survives
+    /// (ALB single-value mode, gateways that ignore `multiValueHeaders`).
+    CaseVariants,
+}
+
+/// `{"name": "value"}`: repeated names joined with `separator`.
+pub(crate) struct SingleValue<'a> {
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) separator: &'static str,
+    pub(crate) set_cookie: SetCookie,
+}
+
+/// The letters of `set-cookie` are 9, so 512 distinct spellings exist.
+const SET_COOKIE_SPELLINGS: usize = 1 << 9;
+
+/// The `index`-th spelling of `set-cookie`: letter `j` is upper case when bit `j` is set.
+fn set_cookie_spelling(index: usize) -> String {
+    let mut bit = 0;
+    "set-cookie"
+        .chars()
+        .map(|c| {
+            if c == '-' {
+                return c;
+            }
+            let upper = index & (1 << bit) != 0;
+            bit += 1;
+            if upper {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+impl Serialize for SingleValue<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for name in self.headers.keys() {
+            if name == SET_COOKIE {
+                if self.set_cookie == SetCookie::CaseVariants {
+                    let cookies = self.headers.get_all(SET_COOKIE);
+                    for (index, value) in cookies.iter().enumerate() {
+                        if index == SET_COOKIE_SPELLINGS {
+                            tracing::error!(
+                                cookies = cookies.iter().count(),
+                                "a response sets more cookies than a single-value header map can carry; the rest were not sent"
+                            );
+                            break;
+                        }
+                        map.serialize_entry(&set_cookie_spelling(index), &value_str(value))?;
+                    }
+                }
+                continue;
+            }
+            let mut values = self.headers.get_all(name).iter();
+            let Some(first) = values.next() else { continue };
+            match values.next() {
+                None => map.serialize_entry(name.as_str(), &value_str(first))?,
+                Some(second) => {
+                    let mut joined = String::from(value_str(first));
+                    for value in std::iter::once(second).chain(values) {
+                        joined.push_str(self.separator);
+                        joined.push_str(&value_str(value));
+                    }
+                    map.serialize_entry(name.as_str(), &joined)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// `["a=1; Path=/", ...]`: every `Set-Cookie` value.
+pub(crate) struct Cookies<'a>(pub(crate) &'a HeaderMap);
+
+impl Serialize for Cookies<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Values(self.0, &SET_COOKIE).serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_cookie_spellings_are_distinct_case_variants() {
+        assert_eq!(set_cookie_spelling(0), "set-cookie");
+        assert_eq!(set_cookie_spelling(1), "Set-cookie");
+        assert_eq!(set_cookie_spelling(2), "sEt-cookie");
+        assert_eq!(set_cookie_spelling(8), "set-Cookie");
+        assert_eq!(set_cookie_spelling(511), "SET-COOKIE");
+        let all: std::collections::HashSet<_> = (0..SET_COOKIE_SPELLINGS).map(set_cookie_spelling).collect();
+        assert_eq!(all.len(), SET_COOKIE_SPELLINGS);
+        assert!(all.iter().all(|s| s.eq_ignore_ascii_case("set-cookie")));
+    }
+
+    #[test]
+    fn invalid_request_headers_are_skipped_not_fatal() {
+        let mut headers = HeaderMap::new();
+        append_pairs(
+            &mut headers,
+            [("ok", "1"), ("bad name", "x"), ("crlf", "a\r\nb"), ("OK", "2")].into_iter(),
+        );
+        assert_eq!(headers.len(), 2);
+        let ok: Vec<_> = headers.get_all("ok").iter().collect();
+        assert_eq!(ok, ["1", "2"]);
+    }
+}

@@ -1,0 +1,108 @@
+//! Run any tower service — an `axum::Router`, a `tower::ServiceBuilder` stack, a hyper service —
+//! on AWS Lambda behind API Gateway (REST and HTTP APIs), Lambda Function URLs and Application
+//! Load Balancers, unchanged; and on your laptop as a plain HTTP server.
+//!
+//! ```no_run
+//! use axum::{extract::Path, routing::get, Router};
+//!
+//! async fn hello(Path(name): Path<String>) -> String {
+//!     format!("Hello, {name}!")
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), tower_lambda::Error> {
+//!     let app = Router::new().route("/hello/{name}", get(hello));
+//!     tower_lambda::serve(app).await
+//! }
+//! ```
+//!
+//! On Lambda (`AWS_LAMBDA_RUNTIME_API` is set) each event is read once, its source detected
+//! from the fields that identify it, and turned into an [`http::Request`] carrying exactly what
+//! the client sent: method, URI, every header value, the body (base64-decoded when needed).
+//! The [`lambda_runtime::Context`] of the invocation is a request extension. The response goes
+//! back in the shape that source reads. Anywhere else, `serve` runs a local HTTP/1.1 server on
+//! `127.0.0.1:$PORT` (default 3000).
+//!
+//! | Source | Request fields read | Response shape |
+//! |---|---|---|
+//! | API Gateway REST API | `path`, `multiValueHeaders`, `multiValueQueryStringParameters` | `multiValueHeaders` |
+//! | HTTP API, payload 1.0 | as REST | `multiValueHeaders` |
+//! | HTTP API, payload 2.0 | `rawPath`, `rawQueryString`, `headers`, `cookies` | `headers` + `cookies` |
+//! | Function URL | as HTTP API 2.0 | `headers` + `cookies` |
+//! | ALB | `path`, (`multiValue`)`headers`, (`multiValue`)`queryStringParameters` | the header map the request used, `statusDescription` |
+//!
+//! Options live on [`Serve`]; bodies that are not text travel base64-encoded by the rule in
+//! [`BodyEncoding`]'s module docs.
+//!
+//! # What goes wrong, and how it shows
+//! - An event that is not an HTTP event fails the invocation with a message naming what was
+//!   expected and the event's top-level keys.
+//! - A request that cannot be represented (invalid base64 body, invalid method) gets a `400`
+//!   without calling the service.
+//! - A service that returns `Err` or panics gets a `500` and a `tracing` error with the request
+//!   id; the process keeps serving (see [`ErrorPolicy`]).
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![warn(missing_docs)]
+
+// Shared concerns.
+mod binary;
+mod body;
+mod config;
+mod error;
+mod event;
+mod headers;
+mod hyper_service;
+mod invoke;
+mod local;
+mod response;
+mod runtime;
+mod uri;
+
+// One module per event source, each owning both directions.
+mod source;
+
+pub use binary::BodyEncoding;
+pub use body::Body;
+pub use config::{ErrorPolicy, Serve};
+pub use error::{BoxError, Error};
+pub use hyper_service::{from_hyper, HyperService};
+pub use invoke::InvocationError;
+pub use lambda_runtime::Context;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use tower::Service;
+
+/// Serves `service` on Lambda, or locally when not running on Lambda, with default options.
+///
+/// Accepts any `Clone` tower service from `http::Request<tower_lambda::Body>` to an
+/// `http::Response` whose body yields [`Bytes`]: an `axum::Router`, a `tower::ServiceBuilder`
+/// stack with tower-http layers, or a hyper service through [`from_hyper`]. For options, use
+/// [`Serve`].
+///
+/// # Errors
+/// See [`Serve::run`].
+pub async fn serve<S, B>(service: S) -> Result<(), Error>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    Serve::new(service).run().await
+}
+
+/// Installs `lambda_runtime`'s default `tracing` subscriber (CloudWatch-friendly, honouring
+/// `AWS_LAMBDA_LOG_LEVEL`/`RUST_LOG` and `AWS_LAMBDA_LOG_FORMAT`) unless the application has
+/// installed its own.
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if !tracing::dispatcher::has_been_set() {
+            lambda_runtime::tracing::init_default_subscriber();
+        }
+    });
+}

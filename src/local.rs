@@ -1,0 +1,134 @@
+//! Local mode: the same service as a plain HTTP/1.1 server, for `cargo run` on a laptop.
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower::Service;
+
+use crate::invoke::call_service;
+use crate::{Body, BoxError, Error};
+
+/// How long in-flight requests may take to finish after Ctrl-C.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+pub(crate) async fn run<S, B>(service: S, address: SocketAddr) -> Result<(), Error>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| Error::Bind { address, source })?;
+    let shutdown = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handler can be installed: serve until the process is killed.
+            std::future::pending::<()>().await;
+        }
+    };
+    serve_listener(listener, service, shutdown).await
+}
+
+/// Serves connections from `listener` until `shutdown` completes, then lets in-flight requests
+/// finish.
+pub(crate) async fn serve_listener<S, B>(
+    listener: TcpListener,
+    service: S,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let address = listener.local_addr().map_err(Error::Io)?;
+    tracing::info!(
+        "tower-lambda is serving locally on http://{address} (AWS_LAMBDA_RUNTIME_API is not set); press Ctrl-C to stop"
+    );
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        tracing::warn!(%error, "failed to accept a connection");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), LocalService(service.clone()));
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    tracing::info!("shutting down: waiting for in-flight requests");
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}");
+    }
+    Ok(())
+}
+
+type LocalBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// Adapts the tower service to hyper, with the same failure handling as on Lambda: an error or a
+/// panic becomes a 500.
+struct LocalService<S>(S);
+
+impl<S, B> hyper::service::Service<Request<Incoming>> for LocalService<S>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<LocalBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<LocalBody>, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let service = self.0.clone();
+        let request = request.map(Body::incoming);
+        Box::pin(async move {
+            match call_service(service, request).await {
+                Ok(response) => Ok(response.map(|body| body.map_err(Into::into).boxed_unsync())),
+                Err(failure) => {
+                    tracing::error!(error = %failure, "answered 500 Internal Server Error");
+                    let mut response = Response::new(
+                        Full::new(Bytes::from_static(b"Internal Server Error"))
+                            .map_err(|never| match never {})
+                            .boxed_unsync(),
+                    );
+                    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    response.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+                    );
+                    Ok(response)
+                }
+            }
+        })
+    }
+}

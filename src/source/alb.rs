@@ -1,0 +1,64 @@
+//! Application Load Balancer (Lambda target group).
+//!
+//! Request: payload-1.0 shape with `requestContext.elb`. A target group with multi-value headers
+//! on sends `multiValueHeaders` + `multiValueQueryStringParameters`, otherwise `headers` +
+//! `queryStringParameters`. Either way ALB passes query keys and values on *still
+//! percent-encoded*, so they are used as they are, never encoded twice. Health checks come with
+//! almost no headers and no `Host`.
+//!
+//! Response: `statusCode`, `statusDescription` (`"200 OK"`), `body`, `isBase64Encoded`, and
+//! exactly the header map the request used: `multiValueHeaders` in multi-value mode, otherwise
+//! `headers`, where repeated names are joined with `", "` and every `Set-Cookie` gets its own
+//! letter-case spelling of the name (ALB treats names case-insensitively, JSON does not), so that
+//! every cookie reaches the client.
+
+use http::{Request, StatusCode};
+use serde::ser::{SerializeStruct, Serializer};
+
+use super::{decode_payload_1_0, EventSource, Rejected, Source};
+use crate::event::Event;
+use crate::headers::{MultiValue, SetCookie, SingleValue};
+use crate::response::LambdaResponse;
+use crate::uri::Encoding;
+use crate::Body;
+
+pub(crate) struct Alb;
+
+impl EventSource for Alb {
+    fn detect(event: &Event<'_>) -> Option<Source> {
+        event.request_context.as_ref()?.elb?;
+        let multi_value_headers =
+            event.multi_value_headers.is_some() || event.multi_value_query_string_parameters.is_some();
+        Some(Source::Alb { multi_value_headers })
+    }
+
+    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
+        decode_payload_1_0(event, Source::Alb { multi_value_headers: false }.name(), Encoding::Encoded)
+    }
+
+    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Response", 5)?;
+        out.serialize_field("statusCode", &response.status.as_u16())?;
+        out.serialize_field("statusDescription", &status_line(response.status))?;
+        if let Source::Alb { multi_value_headers: true } = response.source {
+            out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
+        } else {
+            out.serialize_field(
+                "headers",
+                &SingleValue {
+                    headers: &response.headers,
+                    separator: ", ",
+                    set_cookie: SetCookie::CaseVariants,
+                },
+            )?;
+        }
+        out.serialize_field("body", &response.body.text)?;
+        out.serialize_field("isBase64Encoded", &response.body.base64)?;
+        out.end()
+    }
+}
+
+/// The status line ALB wants in `statusDescription`, e.g. `200 OK`.
+fn status_line(status: StatusCode) -> String {
+    format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("Unknown"))
+}

@@ -1,0 +1,33 @@
+//! Lambda Function URLs.
+//!
+//! Function URLs send HTTP API payload 2.0 (see [`super::http_api_v2`]); they are told apart by
+//! their domain, `<url-id>.lambda-url.<region>.on.aws`. Unlike an HTTP API, a Function URL passes
+//! `rawPath` on percent-encoded, so `%XX` escapes in it are kept. The response is the 2.0 one.
+
+use http::Request;
+use serde::Serializer;
+
+use super::http_api_v2::{decode_payload_2_0, serialize_payload_2_0};
+use super::{EventSource, Rejected, Source};
+use crate::event::Event;
+use crate::response::LambdaResponse;
+use crate::uri::Encoding;
+use crate::Body;
+
+pub(crate) struct FunctionUrl;
+
+impl EventSource for FunctionUrl {
+    fn detect(event: &Event<'_>) -> Option<Source> {
+        let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0");
+        let on_lambda_url = event.domain_name().is_some_and(|d| d.contains(".lambda-url."));
+        (is_v2 && on_lambda_url).then_some(Source::FunctionUrl)
+    }
+
+    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
+        decode_payload_2_0(event, Source::FunctionUrl.name(), Encoding::Encoded)
+    }
+
+    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_payload_2_0(response, serializer)
+    }
+}

@@ -1,0 +1,31 @@
+//! API Gateway HTTP API with payload format 1.0.
+//!
+//! The same shape as a REST API event (see [`super::rest_api`]) plus `"version": "1.0"`, and the
+//! same response: `multiValueHeaders` carries every value.
+
+use http::Request;
+use serde::Serializer;
+
+use super::rest_api::serialize_payload_1_0;
+use super::{decode_payload_1_0, EventSource, Rejected, Source};
+use crate::event::Event;
+use crate::response::LambdaResponse;
+use crate::uri::Encoding;
+use crate::Body;
+
+pub(crate) struct HttpApiV1;
+
+impl EventSource for HttpApiV1 {
+    fn detect(event: &Event<'_>) -> Option<Source> {
+        let version = event.version.as_ref()?;
+        (event.http_method.is_some() && version.as_str() == "1.0").then_some(Source::HttpApiV1)
+    }
+
+    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
+        decode_payload_1_0(event, Source::HttpApiV1.name(), Encoding::Decoded)
+    }
+
+    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_payload_1_0(response, serializer)
+    }
+}

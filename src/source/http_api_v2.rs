@@ -1,0 +1,90 @@
+//! API Gateway HTTP API with payload format 2.0.
+//!
+//! Request: `requestContext.http.method`, `rawPath` (decoded by API Gateway, so a `%` in it is a
+//! literal percent sign), `rawQueryString` exactly as the client sent it, `headers` whose repeated
+//! values API Gateway has already joined with commas, and `cookies[]`, which becomes one `Cookie`
+//! header joined with `"; "`.
+//!
+//! Response: `statusCode`, `headers` (repeated names joined with `,`), every `Set-Cookie` in
+//! `cookies[]`, `body`, `isBase64Encoded`.
+
+use http::header::COOKIE;
+use http::{HeaderMap, HeaderValue, Request};
+use serde::ser::{SerializeStruct, Serializer};
+
+use super::{assemble, body, method, EventSource, Rejected, Source};
+use crate::event::{Event, Str};
+use crate::headers::{self, Cookies, SetCookie, SingleValue};
+use crate::response::LambdaResponse;
+use crate::uri::{Encoding, PathAndQueryBuilder};
+use crate::Body;
+
+pub(crate) struct HttpApiV2;
+
+impl EventSource for HttpApiV2 {
+    fn detect(event: &Event<'_>) -> Option<Source> {
+        let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0")
+            || event.request_context.as_ref().is_some_and(|c| c.http.is_some());
+        is_v2.then_some(Source::HttpApiV2)
+    }
+
+    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
+        decode_payload_2_0(event, Source::HttpApiV2.name(), Encoding::Decoded)
+    }
+
+    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_payload_2_0(response, serializer)
+    }
+}
+
+/// The payload-2.0 request, shared with Function URLs; `path_encoding` is how `rawPath` arrives.
+pub(super) fn decode_payload_2_0(
+    mut event: Event<'_>,
+    source: &'static str,
+    path_encoding: Encoding,
+) -> Result<Request<Body>, Rejected> {
+    let http = event.request_context.as_ref().and_then(|c| c.http.as_ref());
+    let method = method(http.and_then(|h| h.method.as_ref()), source, "requestContext.http.method")?;
+    let body = body(&mut event)?;
+
+    let mut headers = HeaderMap::with_capacity(event.headers.as_ref().map_or(0, |h| h.len()) + 1);
+    if let Some(pairs) = &event.headers {
+        headers::append_pairs(&mut headers, pairs.iter());
+    }
+    if let Some(cookies) = event.cookies.as_deref().filter(|c| !c.is_empty()) {
+        let joined = cookies.iter().map(Str::as_str).collect::<Vec<_>>().join("; ");
+        match HeaderValue::try_from(joined) {
+            Ok(value) => {
+                headers.append(COOKIE, value);
+            }
+            Err(_) => tracing::warn!("skipped the request's cookies: they are not a valid Cookie header value"),
+        }
+    }
+
+    let path = event.raw_path.as_ref().map_or("/", Str::as_str);
+    let query = event.raw_query_string.as_ref().map_or("", Str::as_str);
+    let path_and_query = PathAndQueryBuilder::new(path, path_encoding).raw_query(query);
+
+    assemble(method, path_and_query, headers, event.domain_name(), body)
+}
+
+/// The payload-2.0 response, shared with Function URLs.
+pub(super) fn serialize_payload_2_0<S: Serializer>(
+    response: &LambdaResponse,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut out = serializer.serialize_struct("Response", 5)?;
+    out.serialize_field("statusCode", &response.status.as_u16())?;
+    out.serialize_field(
+        "headers",
+        &SingleValue {
+            headers: &response.headers,
+            separator: ",",
+            set_cookie: SetCookie::Apart,
+        },
+    )?;
+    out.serialize_field("cookies", &Cookies(&response.headers))?;
+    out.serialize_field("body", &response.body.text)?;
+    out.serialize_field("isBase64Encoded", &response.body.base64)?;
+    out.end()
+}
