@@ -52,13 +52,7 @@ pub(super) fn decode_payload_2_0(
         headers::append_pairs(&mut headers, pairs.iter());
     }
     if let Some(cookies) = event.cookies.as_deref().filter(|c| !c.is_empty()) {
-        let joined = cookies.iter().map(Str::as_str).collect::<Vec<_>>().join("; ");
-        match HeaderValue::try_from(joined) {
-            Ok(value) => {
-                headers.append(COOKIE, value);
-            }
-            Err(_) => tracing::warn!("skipped the request's cookies: they are not a valid Cookie header value"),
-        }
+        append_cookies(&mut headers, cookies);
     }
 
     let path = event.raw_path.as_ref().map_or("/", Str::as_str);
@@ -66,6 +60,31 @@ pub(super) fn decode_payload_2_0(
     let path_and_query = PathAndQueryBuilder::new(path, path_encoding).raw_query(query);
 
     assemble(method, path_and_query, headers, event.domain_name(), body)
+}
+
+/// Adds `cookies[]` as one `Cookie` header joined with `"; "`.
+///
+/// API Gateway moves the client's cookies out of `headers`; some senders (Function URLs among
+/// them, at times) also leave a `cookie` header in place. A cookie already in such a header is not
+/// added twice, and none is dropped.
+fn append_cookies(headers: &mut HeaderMap, cookies: &[Str<'_>]) {
+    let already_sent = |cookie: &str| {
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|header| header.split(';').any(|c| c.trim() == cookie.trim()))
+    };
+    let missing: Vec<&str> = cookies.iter().map(Str::as_str).filter(|c| !already_sent(c)).collect();
+    if missing.is_empty() {
+        return;
+    }
+    match HeaderValue::try_from(missing.join("; ")) {
+        Ok(value) => {
+            headers.append(COOKIE, value);
+        }
+        Err(_) => tracing::warn!("skipped the request's cookies: they are not a valid Cookie header value"),
+    }
 }
 
 /// The payload-2.0 response, shared with Function URLs.
