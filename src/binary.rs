@@ -13,6 +13,13 @@ use http::HeaderMap;
 
 /// A per-response override of the binary-media rule, set as a response extension.
 ///
+/// The rule: a response body is sent as text when it is valid UTF-8 and its `Content-Type` is
+/// textual (`text/*`, `application/json`, `application/javascript`, `application/xml`,
+/// `application/yaml`, `application/graphql`, `application/x-www-form-urlencoded`, any `+json` or
+/// `+xml` type) or absent. A `Content-Encoding`, any other content type, or a match in
+/// [`Serve::binary_media_types`](crate::Serve::binary_media_types) sends it base64-encoded with
+/// `isBase64Encoded: true`. This extension overrides the rule for one response.
+///
 /// ```
 /// use tower_lambda::BodyEncoding;
 ///
@@ -109,12 +116,15 @@ pub(crate) fn encode(
         Some(BodyEncoding::Base64) => false,
         Some(BodyEncoding::Text) => true,
         None => {
-            let content_type = headers.get(CONTENT_TYPE).map(|v| essence(v.to_str().unwrap_or("")));
+            let content_type = headers
+                .get(CONTENT_TYPE)
+                .map(|v| essence(v.to_str().unwrap_or("")));
             !headers.contains_key(CONTENT_ENCODING)
                 && match content_type {
                     None => true,
                     Some(essence) => {
-                        is_textual(essence) && !binary_media_types.iter().any(|p| p.matches(essence))
+                        is_textual(essence)
+                            && !binary_media_types.iter().any(|p| p.matches(essence))
                     }
                 }
         }
@@ -175,19 +185,52 @@ mod tests {
         headers.insert(CONTENT_TYPE, "application/json".parse().unwrap());
         headers.insert(CONTENT_ENCODING, "gzip".parse().unwrap());
         let body = encode(Bytes::from_static(b"{}"), &headers, &[], None);
-        assert_eq!(body, EncodedBody { text: "e30=".into(), base64: true });
+        assert_eq!(
+            body,
+            EncodedBody {
+                text: "e30=".into(),
+                base64: true
+            }
+        );
     }
 
     #[test]
     fn override_wins_but_never_corrupts() {
         let headers = HeaderMap::new();
-        let b = encode(Bytes::from_static(b"hi"), &headers, &[], Some(BodyEncoding::Base64));
-        assert_eq!(b, EncodedBody { text: "aGk=".into(), base64: true });
+        let b = encode(
+            Bytes::from_static(b"hi"),
+            &headers,
+            &[],
+            Some(BodyEncoding::Base64),
+        );
+        assert_eq!(
+            b,
+            EncodedBody {
+                text: "aGk=".into(),
+                base64: true
+            }
+        );
         let mut png = HeaderMap::new();
         png.insert(CONTENT_TYPE, "image/png".parse().unwrap());
-        let b = encode(Bytes::from_static(b"hi"), &png, &[], Some(BodyEncoding::Text));
+        let b = encode(
+            Bytes::from_static(b"hi"),
+            &png,
+            &[],
+            Some(BodyEncoding::Text),
+        );
         assert_eq!(b, EncodedBody::text("hi"));
-        let b = encode(Bytes::from_static(b"\xff"), &png, &[], Some(BodyEncoding::Text));
-        assert_eq!(b, EncodedBody { text: "/w==".into(), base64: true });
+        let b = encode(
+            Bytes::from_static(b"\xff"),
+            &png,
+            &[],
+            Some(BodyEncoding::Text),
+        );
+        assert_eq!(
+            b,
+            EncodedBody {
+                text: "/w==".into(),
+                base64: true
+            }
+        );
     }
 }

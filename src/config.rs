@@ -172,7 +172,8 @@ impl<S> Serve<S> {
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
-        let response = crate::invoke::invoke(self.service.clone(), &self.config, event.as_ref(), None).await?;
+        let response =
+            crate::invoke::invoke(self.service.clone(), &self.config, event.as_ref(), None).await?;
         serde_json::to_string(&response).map_err(|error| InvocationError {
             error_type: "tower_lambda::Internal",
             message: format!("the response could not be written as JSON: {error}"),

@@ -172,11 +172,15 @@ const EXPECTED: &str = "expected an HTTP event from API Gateway (REST API, or HT
 impl fmt::Display for EventError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotJson(error) => write!(f, "{EXPECTED}, but the event is not valid JSON: {error}"),
+            Self::NotJson(error) => {
+                write!(f, "{EXPECTED}, but the event is not valid JSON: {error}")
+            }
             Self::NotAnObject(kind) => {
                 write!(f, "{EXPECTED}, but the event is {kind}, not a JSON object")
             }
-            Self::InvalidField(error) => write!(f, "the event has a field of the wrong type: {error}"),
+            Self::InvalidField(error) => {
+                write!(f, "the event has a field of the wrong type: {error}")
+            }
             Self::Unsupported(keys) => {
                 write!(
                     f,
@@ -195,7 +199,10 @@ impl fmt::Display for EventError {
                 f.write_str("]")
             }
             Self::Missing { source, field } => {
-                write!(f, "the event looks like a {source} event but has no `{field}`")
+                write!(
+                    f,
+                    "the event looks like a {source} event but has no `{field}`"
+                )
             }
         }
     }

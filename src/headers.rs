@@ -15,7 +15,10 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 /// Appends every pair to `headers`, skipping (with a warning) the ones `http` refuses.
-pub(crate) fn append_pairs<'a>(headers: &mut HeaderMap, pairs: impl Iterator<Item = (&'a str, &'a str)>) {
+pub(crate) fn append_pairs<'a>(
+    headers: &mut HeaderMap,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) {
     for (name, value) in pairs {
         append(headers, name, value);
     }
@@ -26,7 +29,10 @@ pub(crate) fn append(headers: &mut HeaderMap, name: &str, value: &str) {
     let name = match HeaderName::from_bytes(name.as_bytes()) {
         Ok(name) => name,
         Err(_) => {
-            tracing::warn!(header = name, "skipped a request header whose name is not a valid HTTP header name");
+            tracing::warn!(
+                header = name,
+                "skipped a request header whose name is not a valid HTTP header name"
+            );
             return;
         }
     };
@@ -176,7 +182,8 @@ mod tests {
         assert_eq!(set_cookie_spelling(2), "sEt-cookie");
         assert_eq!(set_cookie_spelling(8), "set-Cookie");
         assert_eq!(set_cookie_spelling(511), "SET-COOKIE");
-        let all: std::collections::HashSet<_> = (0..SET_COOKIE_SPELLINGS).map(set_cookie_spelling).collect();
+        let all: std::collections::HashSet<_> =
+            (0..SET_COOKIE_SPELLINGS).map(set_cookie_spelling).collect();
         assert_eq!(all.len(), SET_COOKIE_SPELLINGS);
         assert!(all.iter().all(|s| s.eq_ignore_ascii_case("set-cookie")));
     }
@@ -186,7 +193,13 @@ mod tests {
         let mut headers = HeaderMap::new();
         append_pairs(
             &mut headers,
-            [("ok", "1"), ("bad name", "x"), ("crlf", "a\r\nb"), ("OK", "2")].into_iter(),
+            [
+                ("ok", "1"),
+                ("bad name", "x"),
+                ("crlf", "a\r\nb"),
+                ("OK", "2"),
+            ]
+            .into_iter(),
         );
         assert_eq!(headers.len(), 2);
         let ok: Vec<_> = headers.get_all("ok").iter().collect();

@@ -96,14 +96,23 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
 
 /// Drives the service to a response, turning `Err` and panics (in `call` or in its future) into
 /// a [`Failure`].
-pub(crate) async fn call_service<S, B>(mut service: S, request: Request<Body>) -> Result<Response<B>, Failure>
+pub(crate) async fn call_service<S, B>(
+    mut service: S,
+    request: Request<Body>,
+) -> Result<Response<B>, Failure>
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Into<BoxError>,
 {
     let call = async move {
-        let ready = service.ready().await.map_err(|e| Failure::Service(e.into()))?;
-        ready.call(request).await.map_err(|e| Failure::Service(e.into()))
+        let ready = service
+            .ready()
+            .await
+            .map_err(|e| Failure::Service(e.into()))?;
+        ready
+            .call(request)
+            .await
+            .map_err(|e| Failure::Service(e.into()))
     };
     AssertUnwindSafe(call)
         .catch_unwind()

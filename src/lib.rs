@@ -31,8 +31,9 @@
 //! | Function URL | as HTTP API 2.0 | `headers` + `cookies` |
 //! | ALB | `path`, (`multiValue`)`headers`, (`multiValue`)`queryStringParameters` | the header map the request used, `statusDescription` |
 //!
-//! Options live on [`Serve`]; bodies that are not text travel base64-encoded by the rule in
-//! [`BodyEncoding`]'s module docs.
+//! Options live on [`Serve`]. Response bodies that are not text travel base64-encoded; the rule
+//! and its overrides are described at [`BodyEncoding`]. [`Serve::invoke`] runs one event through
+//! the production path in a test.
 //!
 //! # What goes wrong, and how it shows
 //! - An event that is not an HTTP event fails the invocation with a message naming what was

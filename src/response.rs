@@ -27,7 +27,10 @@ impl LambdaResponse {
     /// service).
     pub(crate) fn plain(source: Source, status: StatusCode, message: impl Into<String>) -> Self {
         let mut headers = HeaderMap::with_capacity(1);
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         Self {
             source,
             status,
@@ -38,7 +41,11 @@ impl LambdaResponse {
     }
 
     pub(crate) fn internal_server_error(source: Source) -> Self {
-        Self::plain(source, StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        Self::plain(
+            source,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+        )
     }
 }
 

@@ -148,7 +148,8 @@ where
             let Some(raw) = raw else {
                 return Err(Diagnostic {
                     error_type: "tower_lambda::Internal".to_owned(),
-                    error_message: "the event bytes did not reach tower-lambda's handler".to_owned(),
+                    error_message: "the event bytes did not reach tower-lambda's handler"
+                        .to_owned(),
                 });
             };
             invoke(service, &config, &raw, Some(event.context))

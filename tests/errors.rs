@@ -53,7 +53,10 @@ fn counting() -> (Router, Arc<AtomicUsize>) {
 }
 
 async fn invoke_json(serve: &Serve<Router>, event: &Value) -> Value {
-    let json = serve.invoke(event.to_string()).await.expect("invocation succeeds");
+    let json = serve
+        .invoke(event.to_string())
+        .await
+        .expect("invocation succeeds");
     serde_json::from_str(&json).unwrap()
 }
 
@@ -63,7 +66,10 @@ async fn not_json_fails_the_invocation_saying_so() {
     let error = Serve::new(app).invoke("{not json").await.unwrap_err();
     assert_eq!(error.error_type(), "tower_lambda::UnsupportedEvent");
     assert!(error.message().contains("not valid JSON"), "{error}");
-    assert!(error.message().contains("expected an HTTP event"), "{error}");
+    assert!(
+        error.message().contains("expected an HTTP event"),
+        "{error}"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -71,9 +77,19 @@ async fn not_json_fails_the_invocation_saying_so() {
 async fn json_that_is_not_an_object_fails_naming_what_it_is() {
     let (app, _) = counting();
     let serve = Serve::new(app);
-    for (event, kind) in [("[1,2]", "an array"), ("\"GET /\"", "a string"), ("null", "null"), ("42", "a number")] {
+    for (event, kind) in [
+        ("[1,2]", "an array"),
+        ("\"GET /\"", "a string"),
+        ("null", "null"),
+        ("42", "a number"),
+    ] {
         let error = serve.invoke(event).await.unwrap_err();
-        assert!(error.message().contains(&format!("the event is {kind}, not a JSON object")), "{error}");
+        assert!(
+            error
+                .message()
+                .contains(&format!("the event is {kind}, not a JSON object")),
+            "{error}"
+        );
     }
 }
 
@@ -83,9 +99,20 @@ async fn a_non_http_event_fails_listing_its_top_level_keys() {
     let sqs = json!({"Records": [{"messageId": "1", "body": "hi", "eventSource": "aws:sqs"}]});
     let error = Serve::new(app).invoke(sqs.to_string()).await.unwrap_err();
     assert_eq!(error.error_type(), "tower_lambda::UnsupportedEvent");
-    assert!(error.message().contains("expected an HTTP event from API Gateway"), "{error}");
-    assert!(error.message().contains("top-level keys are [\"Records\"]"), "{error}");
-    assert!(!error.message().contains("did not match any variant"), "{error}");
+    assert!(
+        error
+            .message()
+            .contains("expected an HTTP event from API Gateway"),
+        "{error}"
+    );
+    assert!(
+        error.message().contains("top-level keys are [\"Records\"]"),
+        "{error}"
+    );
+    assert!(
+        !error.message().contains("did not match any variant"),
+        "{error}"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -95,7 +122,10 @@ async fn a_v2_event_without_a_method_fails_naming_the_field() {
     let mut event = http_v2_event("/");
     event["requestContext"]["http"] = json!({"path": "/"});
     let error = Serve::new(app).invoke(event.to_string()).await.unwrap_err();
-    assert!(error.message().contains("requestContext.http.method"), "{error}");
+    assert!(
+        error.message().contains("requestContext.http.method"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -117,8 +147,14 @@ async fn invalid_base64_gets_400_in_the_source_shape_without_calling_the_service
     rest["isBase64Encoded"] = json!(true);
     let response = invoke_json(&serve, &rest).await;
     assert_eq!(response["statusCode"], 400);
-    assert_eq!(response["multiValueHeaders"]["content-type"], json!(["text/plain; charset=utf-8"]));
-    assert!(response["body"].as_str().unwrap().contains("not valid base64"));
+    assert_eq!(
+        response["multiValueHeaders"]["content-type"],
+        json!(["text/plain; charset=utf-8"])
+    );
+    assert!(response["body"]
+        .as_str()
+        .unwrap()
+        .contains("not valid base64"));
     assert_eq!(response["isBase64Encoded"], false);
 
     let mut v2 = http_v2_event("/upload");
@@ -135,7 +171,10 @@ async fn an_invalid_method_gets_400() {
     let (app, calls) = counting();
     let response = invoke_json(&Serve::new(app), &rest_event("GE T", "/")).await;
     assert_eq!(response["statusCode"], 400);
-    assert!(response["body"].as_str().unwrap().contains("invalid HTTP method"));
+    assert!(response["body"]
+        .as_str()
+        .unwrap()
+        .contains("invalid HTTP method"));
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -150,7 +189,10 @@ async fn a_service_error_becomes_500_or_a_failed_invocation() {
     let service = tower::service_fn(|_req: Request<Body>| async {
         Err::<Response<String>, _>(std::io::Error::other("database is down"))
     });
-    let json = Serve::new(service).invoke(rest_event("GET", "/").to_string()).await.unwrap();
+    let json = Serve::new(service)
+        .invoke(rest_event("GET", "/").to_string())
+        .await
+        .unwrap();
     let response: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         response,
@@ -197,14 +239,20 @@ async fn a_panic_in_call_itself_is_caught() {
         type Response = Response<String>;
         type Error = Infallible;
         type Future = std::future::Ready<Result<Response<String>, Infallible>>;
-        fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Infallible>> {
             std::task::Poll::Ready(Ok(()))
         }
         fn call(&mut self, _: Request<Body>) -> Self::Future {
             panic!("panicked before returning a future")
         }
     }
-    let json = Serve::new(PanicsInCall).invoke(rest_event("GET", "/").to_string()).await.unwrap();
+    let json = Serve::new(PanicsInCall)
+        .invoke(rest_event("GET", "/").to_string())
+        .await
+        .unwrap();
     let response: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(response["statusCode"], 500);
 }
@@ -214,8 +262,10 @@ async fn a_body_that_fails_midway_gets_500() {
     let app = Router::new().route(
         "/",
         get(|| async {
-            let chunks: Vec<Result<Bytes, std::io::Error>> =
-                vec![Ok(Bytes::from_static(b"partial ")), Err(std::io::Error::other("stream broke"))];
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"partial ")),
+                Err(std::io::Error::other("stream broke")),
+            ];
             AxumBody::from_stream(futures_util::stream::iter(chunks))
         }),
     );

@@ -9,7 +9,7 @@
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Full};
 use serde::Deserialize;
 use serde_json::Value;
 use std::convert::Infallible;
@@ -17,7 +17,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tower_lambda::{Body, BodyEncoding, Serve};
 
-const SOURCES: [&str; 6] = ["rest_api", "http_api_v1", "http_api_v2", "function_url", "alb", "alb_multi"];
+const SOURCES: [&str; 6] = [
+    "rest_api",
+    "http_api_v1",
+    "http_api_v2",
+    "function_url",
+    "alb",
+    "alb_multi",
+];
 const MIN_CASES: usize = 6;
 
 fn fixtures() -> PathBuf {
@@ -39,7 +46,9 @@ struct ExpectedRequest {
 impl ExpectedRequest {
     fn body(&self) -> Vec<u8> {
         match (&self.body, &self.body_base64) {
-            (_, Some(b64)) => base64::engine::general_purpose::STANDARD.decode(b64).unwrap(),
+            (_, Some(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
             (Some(text), None) => text.as_bytes().to_vec(),
             (None, None) => Vec::new(),
         }
@@ -88,13 +97,15 @@ struct ServiceResponse {
 }
 
 impl ServiceResponse {
-    fn build(&self) -> Response<http_body_util::Full<Bytes>> {
+    fn build(&self) -> Response<Full<Bytes>> {
         let body = match (&self.body, &self.body_base64) {
-            (_, Some(b64)) => base64::engine::general_purpose::STANDARD.decode(b64).unwrap(),
+            (_, Some(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
             (Some(text), None) => text.clone().into_bytes(),
             (None, None) => Vec::new(),
         };
-        let mut response = Response::new(http_body_util::Full::new(Bytes::from(body)));
+        let mut response = Response::new(Full::new(Bytes::from(body)));
         *response.status_mut() = StatusCode::from_u16(self.status).unwrap();
         for (name, value) in &self.headers {
             response.headers_mut().append(
@@ -126,18 +137,13 @@ fn normalized(mut headers: Vec<(String, String)>) -> Vec<(String, String)> {
 }
 
 /// A service that records the request it sees and answers with `response`.
+type Seen = Arc<Mutex<Option<SeenRequest>>>;
+
 fn recording(
     response: ServiceResponse,
 ) -> (
-    impl tower::Service<
-            Request<Body>,
-            Response = Response<http_body_util::Full<Bytes>>,
-            Error = Infallible,
-            Future = impl Send,
-        > + Clone
-        + Send
-        + 'static,
-    Arc<Mutex<Option<SeenRequest>>>,
+    impl tower::Service<Request<Body>, Response = Response<Full<Bytes>>, Error = Infallible> + Clone,
+    Seen,
 ) {
     let seen = Arc::new(Mutex::new(None));
     let slot = Arc::clone(&seen);
@@ -150,7 +156,12 @@ fn recording(
             let headers = parts
                 .headers
                 .iter()
-                .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             *slot.lock().unwrap() = Some(SeenRequest {
                 method: parts.method.to_string(),
@@ -204,7 +215,11 @@ async fn every_event_decodes_to_the_exact_request() {
     for source in SOURCES {
         let dir = fixtures().join(source);
         let cases = request_cases(&dir);
-        assert!(cases.len() >= MIN_CASES, "{source}: only {} request fixtures", cases.len());
+        assert!(
+            cases.len() >= MIN_CASES,
+            "{source}: only {} request fixtures",
+            cases.len()
+        );
         for case in cases {
             let event = std::fs::read(dir.join(format!("{case}.json"))).unwrap();
             let expected: ExpectedRequest = serde_json::from_slice(
@@ -221,7 +236,9 @@ async fn every_event_decodes_to_the_exact_request() {
                 }
             };
             let Some(seen) = seen.lock().unwrap().take() else {
-                failures.push(format!("{source}/{case}: the service was not called; response {json}"));
+                failures.push(format!(
+                    "{source}/{case}: the service was not called; response {json}"
+                ));
                 continue;
             };
             let want = SeenRequest {
@@ -239,12 +256,21 @@ async fn every_event_decodes_to_the_exact_request() {
             }
             let response: Value = serde_json::from_str(&json).unwrap();
             let (header_key, alb) = shape_of(source);
-            if response.get(header_key).is_none() || response.get("statusDescription").is_some() != alb {
-                failures.push(format!("{source}/{case}: answered in the wrong shape: {json}"));
+            if response.get(header_key).is_none()
+                || response.get("statusDescription").is_some() != alb
+            {
+                failures.push(format!(
+                    "{source}/{case}: answered in the wrong shape: {json}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -258,13 +284,24 @@ async fn every_response_encodes_to_the_exact_json() {
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .collect();
         cases.sort();
-        assert!(cases.len() >= MIN_CASES, "{source}: only {} response fixtures", cases.len());
+        assert!(
+            cases.len() >= MIN_CASES,
+            "{source}: only {} response fixtures",
+            cases.len()
+        );
         for path in cases {
-            let name = format!("{source}/responses/{}", path.file_name().unwrap().to_string_lossy());
+            let name = format!(
+                "{source}/responses/{}",
+                path.file_name().unwrap().to_string_lossy()
+            );
             let case: ResponseCase = serde_json::from_slice(&std::fs::read(&path).unwrap())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let event = std::fs::read(fixtures().join(source).join(format!("{}.json", case.request)))
-                .unwrap_or_else(|e| panic!("{name}: request {}: {e}", case.request));
+            let event = std::fs::read(
+                fixtures()
+                    .join(source)
+                    .join(format!("{}.json", case.request)),
+            )
+            .unwrap_or_else(|e| panic!("{name}: request {}: {e}", case.request));
             let (service, _) = recording(case.response.clone());
             let serve = Serve::new(service)
                 .binary_media_types(&case.config.binary_media_types)
@@ -280,5 +317,10 @@ async fn every_response_encodes_to_the_exact_json() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -16,12 +16,23 @@ use support::http::{free_port, send};
 
 fn app() -> Router {
     Router::new()
-        .route("/hello/{name}", get(|Path(name): Path<String>| async move { format!("Hello, {name}!") }))
+        .route(
+            "/hello/{name}",
+            get(|Path(name): Path<String>| async move { format!("Hello, {name}!") }),
+        )
         .route("/echo", post(|body: Bytes| async move { body }))
-        .route("/panic", get(|| async { panic!("local panic") as &'static str }))
+        .route(
+            "/panic",
+            get(|| async { panic!("local panic") as &'static str }),
+        )
         .route(
             "/cookies",
-            get(|| async { (AppendHeaders([("set-cookie", "a=1"), ("set-cookie", "b=2")]), "two cookies") }),
+            get(|| async {
+                (
+                    AppendHeaders([("set-cookie", "a=1"), ("set-cookie", "b=2")]),
+                    "two cookies",
+                )
+            }),
         )
 }
 
@@ -48,12 +59,24 @@ async fn serves_real_http_requests_with_the_same_service() {
     assert_eq!(answer.text(), "Hello, world!");
 
     let body: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
-    let answer = send(address, "POST", "/echo", &[("content-type", "application/octet-stream")], &body).await;
+    let answer = send(
+        address,
+        "POST",
+        "/echo",
+        &[("content-type", "application/octet-stream")],
+        &body,
+    )
+    .await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body, body, "request bodies stream through unchanged");
 
     let answer = send(address, "GET", "/cookies", &[], b"").await;
-    let cookies: Vec<_> = answer.headers.iter().filter(|(n, _)| n == "set-cookie").map(|(_, v)| v.as_str()).collect();
+    let cookies: Vec<_> = answer
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .collect();
     assert_eq!(cookies, ["a=1", "b=2"]);
 
     let answer = send(address, "GET", "/nowhere", &[], b"").await;
@@ -66,7 +89,10 @@ async fn a_panic_gets_500_and_the_server_keeps_serving() {
     let answer = send(address, "GET", "/panic", &[], b"").await;
     assert_eq!(answer.status, 500);
     assert_eq!(answer.text(), "Internal Server Error");
-    assert_eq!(answer.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
     let answer = send(address, "GET", "/hello/again", &[], b"").await;
     assert_eq!(answer.text(), "Hello, again!");
 }
@@ -76,7 +102,19 @@ async fn a_taken_port_is_a_clear_error() {
     std::env::remove_var("AWS_LAMBDA_RUNTIME_API");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let error = tower_lambda::Serve::new(app()).local_port(port).run().await.unwrap_err();
-    assert!(matches!(error, tower_lambda::Error::Bind { .. }), "{error:?}");
-    assert!(error.to_string().contains(&format!("http://127.0.0.1:{port}")), "{error}");
+    let error = tower_lambda::Serve::new(app())
+        .local_port(port)
+        .run()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, tower_lambda::Error::Bind { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("http://127.0.0.1:{port}")),
+        "{error}"
+    );
 }

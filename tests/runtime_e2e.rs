@@ -15,7 +15,9 @@ use tower_lambda::{Body, Context};
 fn fixture(path: &str) -> (Vec<u8>, Value) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let event = std::fs::read(dir.join(format!("{path}.json"))).unwrap();
-    let expected = serde_json::from_slice(&std::fs::read(dir.join(format!("{path}.expected.json"))).unwrap()).unwrap();
+    let expected =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("{path}.expected.json"))).unwrap())
+            .unwrap();
     (event, expected)
 }
 
@@ -70,8 +72,16 @@ async fn serve_answers_every_source_through_the_real_runtime_client() {
         let id = format!("req-{i}");
         api.send(&id, event);
         let posted = api.posted().await;
-        assert_eq!((posted.request_id.as_str(), posted.kind.as_str()), (id.as_str(), "response"), "{path}");
-        let body = format!("{} {} {id}", expected["method"].as_str().unwrap(), expected["uri"].as_str().unwrap());
+        assert_eq!(
+            (posted.request_id.as_str(), posted.kind.as_str()),
+            (id.as_str(), "response"),
+            "{path}"
+        );
+        let body = format!(
+            "{} {} {id}",
+            expected["method"].as_str().unwrap(),
+            expected["uri"].as_str().unwrap()
+        );
         let want = match *shape {
             "multi" => json!({
                 "statusCode": 200,
@@ -100,7 +110,10 @@ async fn serve_answers_every_source_through_the_real_runtime_client() {
     // A service error: 500, and the invocation itself succeeds.
     api.send("req-fail", v2_event("/fail"));
     let posted = api.posted().await;
-    assert_eq!((posted.request_id.as_str(), posted.kind.as_str()), ("req-fail", "response"));
+    assert_eq!(
+        (posted.request_id.as_str(), posted.kind.as_str()),
+        ("req-fail", "response")
+    );
     let got: Value = serde_json::from_slice(&posted.body).unwrap();
     assert_eq!(
         got,
@@ -111,19 +124,34 @@ async fn serve_answers_every_source_through_the_real_runtime_client() {
     // A panic: 500, then the next event is served normally by the same process.
     api.send("req-panic", v2_event("/panic"));
     let posted = api.posted().await;
-    assert_eq!((posted.request_id.as_str(), posted.kind.as_str()), ("req-panic", "response"));
-    assert_eq!(serde_json::from_slice::<Value>(&posted.body).unwrap()["statusCode"], 500);
+    assert_eq!(
+        (posted.request_id.as_str(), posted.kind.as_str()),
+        ("req-panic", "response")
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&posted.body).unwrap()["statusCode"],
+        500
+    );
     api.send("req-after-panic", v2_event("/still-alive"));
     let posted = api.posted().await;
     assert_eq!(posted.request_id, "req-after-panic");
     let got: Value = serde_json::from_slice(&posted.body).unwrap();
     assert_eq!(got["statusCode"], 200);
-    assert_eq!(got["body"], "GET https://u.lambda-url.us-east-1.on.aws/still-alive req-after-panic");
+    assert_eq!(
+        got["body"],
+        "GET https://u.lambda-url.us-east-1.on.aws/still-alive req-after-panic"
+    );
 
     // Not an HTTP event: a failed invocation naming what was expected and what arrived.
-    api.send("req-sqs", r#"{"Records":[{"eventSource":"aws:sqs","body":"hi"}]}"#);
+    api.send(
+        "req-sqs",
+        r#"{"Records":[{"eventSource":"aws:sqs","body":"hi"}]}"#,
+    );
     let posted = api.posted().await;
-    assert_eq!((posted.request_id.as_str(), posted.kind.as_str()), ("req-sqs", "error"));
+    assert_eq!(
+        (posted.request_id.as_str(), posted.kind.as_str()),
+        ("req-sqs", "error")
+    );
     // lambda_runtime sends `Lambda-Runtime-Function-Error-Type: unhandled`; our type is in the body.
     assert!(posted.error_type.is_some());
     let diagnostic: Value = serde_json::from_slice(&posted.body).unwrap();

@@ -27,7 +27,9 @@ fn v2_get(path: &str, headers: Value) -> String {
 fn serve_accepts_routers_stacks_and_hyper_services() {
     let router = Router::new().route("/", get(|| async { "hi" }));
     drop(tower_lambda::serve(router.clone()));
-    let stack = ServiceBuilder::new().layer(CorsLayer::permissive()).service(router);
+    let stack = ServiceBuilder::new()
+        .layer(CorsLayer::permissive())
+        .service(router);
     drop(tower_lambda::serve(stack));
     let hyper = hyper::service::service_fn(|_req: Request<Body>| async {
         Ok::<_, Infallible>(Response::new(String::from("hyper")))
@@ -79,7 +81,10 @@ async fn a_hyper_service_runs_through_from_hyper() {
         "httpMethod": "POST", "path": "/", "body": "aGVsbG8=", "isBase64Encoded": true,
         "requestContext": {"domainName": "api.example.com"}
     });
-    let json = Serve::new(tower_lambda::from_hyper(hyper)).invoke(event.to_string()).await.unwrap();
+    let json = Serve::new(tower_lambda::from_hyper(hyper))
+        .invoke(event.to_string())
+        .await
+        .unwrap();
     let got: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         got,
@@ -90,8 +95,14 @@ async fn a_hyper_service_runs_through_from_hyper() {
 #[tokio::test]
 async fn a_binary_response_from_a_router_is_base64() {
     let png: &'static [u8] = b"\x89PNG\r\n\x1a\n\0\0";
-    let router = Router::new().route("/p.png", get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }));
-    let json = Serve::new(router).invoke(v2_get("/p.png", json!({}))).await.unwrap();
+    let router = Router::new().route(
+        "/p.png",
+        get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }),
+    );
+    let json = Serve::new(router)
+        .invoke(v2_get("/p.png", json!({})))
+        .await
+        .unwrap();
     let got: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(got["isBase64Encoded"], true);
     assert_eq!(got["body"], "iVBORw0KGgoAAA==");

@@ -27,20 +27,35 @@ pub(crate) struct Alb;
 impl EventSource for Alb {
     fn detect(event: &Event<'_>) -> Option<Source> {
         event.request_context.as_ref()?.elb?;
-        let multi_value_headers =
-            event.multi_value_headers.is_some() || event.multi_value_query_string_parameters.is_some();
-        Some(Source::Alb { multi_value_headers })
+        let multi_value_headers = event.multi_value_headers.is_some()
+            || event.multi_value_query_string_parameters.is_some();
+        Some(Source::Alb {
+            multi_value_headers,
+        })
     }
 
     fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
-        decode_payload_1_0(event, Source::Alb { multi_value_headers: false }.name(), Encoding::Encoded)
+        decode_payload_1_0(
+            event,
+            Source::Alb {
+                multi_value_headers: false,
+            }
+            .name(),
+            Encoding::Encoded,
+        )
     }
 
-    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(
+        response: &LambdaResponse,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut out = serializer.serialize_struct("Response", 5)?;
         out.serialize_field("statusCode", &response.status.as_u16())?;
         out.serialize_field("statusDescription", &status_line(response.status))?;
-        if let Source::Alb { multi_value_headers: true } = response.source {
+        if let Source::Alb {
+            multi_value_headers: true,
+        } = response.source
+        {
             out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
         } else {
             out.serialize_field(
@@ -60,5 +75,9 @@ impl EventSource for Alb {
 
 /// The status line ALB wants in `statusDescription`, e.g. `200 OK`.
 fn status_line(status: StatusCode) -> String {
-    format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("Unknown"))
+    format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Unknown")
+    )
 }

@@ -19,7 +19,9 @@ pub(crate) struct FunctionUrl;
 impl EventSource for FunctionUrl {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0");
-        let on_lambda_url = event.domain_name().is_some_and(|d| d.contains(".lambda-url."));
+        let on_lambda_url = event
+            .domain_name()
+            .is_some_and(|d| d.contains(".lambda-url."));
         (is_v2 && on_lambda_url).then_some(Source::FunctionUrl)
     }
 
@@ -27,7 +29,10 @@ impl EventSource for FunctionUrl {
         decode_payload_2_0(event, Source::FunctionUrl.name(), Encoding::Encoded)
     }
 
-    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(
+        response: &LambdaResponse,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serialize_payload_2_0(response, serializer)
     }
 }

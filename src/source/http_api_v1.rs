@@ -25,7 +25,10 @@ impl EventSource for HttpApiV1 {
         decode_payload_1_0(event, Source::HttpApiV1.name(), Encoding::Decoded)
     }
 
-    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(
+        response: &LambdaResponse,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serialize_payload_1_0(response, serializer)
     }
 }

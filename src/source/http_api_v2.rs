@@ -24,7 +24,10 @@ pub(crate) struct HttpApiV2;
 impl EventSource for HttpApiV2 {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0")
-            || event.request_context.as_ref().is_some_and(|c| c.http.is_some());
+            || event
+                .request_context
+                .as_ref()
+                .is_some_and(|c| c.http.is_some());
         is_v2.then_some(Source::HttpApiV2)
     }
 
@@ -32,7 +35,10 @@ impl EventSource for HttpApiV2 {
         decode_payload_2_0(event, Source::HttpApiV2.name(), Encoding::Decoded)
     }
 
-    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(
+        response: &LambdaResponse,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serialize_payload_2_0(response, serializer)
     }
 }
@@ -44,7 +50,11 @@ pub(super) fn decode_payload_2_0(
     path_encoding: Encoding,
 ) -> Result<Request<Body>, Rejected> {
     let http = event.request_context.as_ref().and_then(|c| c.http.as_ref());
-    let method = method(http.and_then(|h| h.method.as_ref()), source, "requestContext.http.method")?;
+    let method = method(
+        http.and_then(|h| h.method.as_ref()),
+        source,
+        "requestContext.http.method",
+    )?;
     let body = body(&mut event)?;
 
     let mut headers = HeaderMap::with_capacity(event.headers.as_ref().map_or(0, |h| h.len()) + 1);
@@ -75,7 +85,11 @@ fn append_cookies(headers: &mut HeaderMap, cookies: &[Str<'_>]) {
             .filter_map(|v| v.to_str().ok())
             .any(|header| header.split(';').any(|c| c.trim() == cookie.trim()))
     };
-    let missing: Vec<&str> = cookies.iter().map(Str::as_str).filter(|c| !already_sent(c)).collect();
+    let missing: Vec<&str> = cookies
+        .iter()
+        .map(Str::as_str)
+        .filter(|c| !already_sent(c))
+        .collect();
     if missing.is_empty() {
         return;
     }
@@ -83,7 +97,9 @@ fn append_cookies(headers: &mut HeaderMap, cookies: &[Str<'_>]) {
         Ok(value) => {
             headers.append(COOKIE, value);
         }
-        Err(_) => tracing::warn!("skipped the request's cookies: they are not a valid Cookie header value"),
+        Err(_) => tracing::warn!(
+            "skipped the request's cookies: they are not a valid Cookie header value"
+        ),
     }
 }
 

@@ -47,7 +47,10 @@ pub(crate) trait EventSource {
     fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected>;
 
     /// The JSON this source reads back.
-    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error>;
+    fn serialize<S: Serializer>(
+        response: &LambdaResponse,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error>;
 }
 
 impl Source {
@@ -112,7 +115,11 @@ impl Rejected {
     }
 }
 
-pub(crate) fn method(method: Option<&Str<'_>>, source: &'static str, field: &'static str) -> Result<Method, Rejected> {
+pub(crate) fn method(
+    method: Option<&Str<'_>>,
+    source: &'static str,
+    field: &'static str,
+) -> Result<Method, Rejected> {
     let method = method.ok_or(Rejected::Event(EventError::Missing { source, field }))?;
     Method::from_bytes(method.as_str().as_bytes())
         .map_err(|_| Rejected::bad_request(format!("invalid HTTP method {:?}", method.as_str())))
@@ -132,7 +139,9 @@ pub(crate) fn body(event: &mut Event<'_>) -> Result<Bytes, Rejected> {
         return LENIENT
             .decode(body.as_str())
             .map(Bytes::from)
-            .map_err(|error| Rejected::bad_request(format!("the request body is not valid base64: {error}")));
+            .map_err(|error| {
+                Rejected::bad_request(format!("the request body is not valid base64: {error}"))
+            });
     }
     Ok(Bytes::from(body.0.into_owned()))
 }
@@ -145,7 +154,8 @@ pub(crate) fn assemble(
     domain_name: Option<&str>,
     body: Bytes,
 ) -> Result<Request<Body>, Rejected> {
-    let invalid = |error: http::Error| Rejected::bad_request(format!("the request URI is invalid: {error}"));
+    let invalid =
+        |error: http::Error| Rejected::bad_request(format!("the request URI is invalid: {error}"));
     let path_and_query = path_and_query.finish().map_err(invalid)?;
     let uri = uri::build(&headers, domain_name, path_and_query).map_err(invalid)?;
     let mut request = Request::new(Body::from(body));
@@ -168,7 +178,10 @@ pub(crate) fn decode_payload_1_0(
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
     let body = body(&mut event)?;
 
-    let header_pairs = event.multi_value_headers.as_ref().or(event.headers.as_ref());
+    let header_pairs = event
+        .multi_value_headers
+        .as_ref()
+        .or(event.headers.as_ref());
     let mut headers = HeaderMap::with_capacity(header_pairs.map_or(0, |p| p.len()));
     if let Some(pairs) = header_pairs {
         headers::append_pairs(&mut headers, pairs.iter());

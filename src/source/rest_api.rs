@@ -31,7 +31,10 @@ impl EventSource for RestApi {
         decode_payload_1_0(event, Source::RestApi.name(), Encoding::Decoded)
     }
 
-    fn serialize<S: Serializer>(response: &LambdaResponse, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(
+        response: &LambdaResponse,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serialize_payload_1_0(response, serializer)
     }
 }
@@ -59,4 +62,3 @@ pub(super) fn serialize_payload_1_0<S: Serializer>(
     out.serialize_field("isBase64Encoded", &response.body.base64)?;
     out.end()
 }
-

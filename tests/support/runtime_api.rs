@@ -48,7 +48,10 @@ impl RuntimeApi {
         };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -63,7 +66,9 @@ impl RuntimeApi {
 
     /// Queues an event under a request id.
     pub fn send(&self, request_id: &str, event: impl Into<Bytes>) {
-        self.events.send((request_id.to_owned(), event.into())).unwrap();
+        self.events
+            .send((request_id.to_owned(), event.into()))
+            .unwrap();
     }
 
     /// The next thing the function posted, waiting up to 30 s.
@@ -104,7 +109,10 @@ async fn next(State(shared): State<Shared>) -> impl IntoResponse {
                 "lambda-runtime-invoked-function-arn",
                 "arn:aws:lambda:us-east-1:123456789012:function:test-function".to_owned(),
             ),
-            ("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793".to_owned()),
+            (
+                "lambda-runtime-trace-id",
+                "Root=1-5759e988-bd862e3fe1be46a994272793".to_owned(),
+            ),
             ("content-type", "application/json".to_owned()),
         ],
         event,
@@ -121,7 +129,12 @@ async fn response(State(shared): State<Shared>, Path(id): Path<String>, body: By
     StatusCode::ACCEPTED
 }
 
-async fn error(State(shared): State<Shared>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn error(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let error_type = headers
         .get("lambda-runtime-function-error-type")
         .and_then(|v| v.to_str().ok())
