@@ -33,6 +33,29 @@ pub enum ErrorPolicy {
     FailInvocation,
 }
 
+/// Which path the service sees when API Gateway puts a stage or a base path in it.
+///
+/// ```
+/// use tower_lambda::{PathMode, Serve};
+/// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+/// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+/// # });
+/// let serve = Serve::new(app).path_mode(PathMode::AsRequested);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathMode {
+    /// The path your routes are written for: without the API Gateway stage (`/prod/items/7` on a
+    /// REST API's `execute-api` URL, `/dev/items/7` on an HTTP API's named stage) and without the
+    /// custom domain's base path. The removed part is the [`PathPrefix`](crate::PathPrefix)
+    /// extension. The default.
+    #[default]
+    Routed,
+    /// Exactly the path the client requested, stage and base path included where they were in
+    /// the URL.
+    AsRequested,
+}
+
 /// The settings every invocation reads.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Config {
@@ -40,6 +63,9 @@ pub(crate) struct Config {
     pub(crate) single_value_headers: bool,
     pub(crate) error_policy: ErrorPolicy,
     pub(crate) local_port: Option<u16>,
+    pub(crate) strip_base_path: Option<String>,
+    pub(crate) path_mode: PathMode,
+    pub(crate) forwarded_prefix_header: bool,
 }
 
 impl Config {
@@ -120,6 +146,45 @@ impl<S> Serve<S> {
         self
     }
 
+    /// A custom domain's base path (API mapping path) to remove from the front of every path,
+    /// on a segment boundary and once: with `"/v1"`, `/v1/items` is routed as `/items` and
+    /// `/v10/items` is left alone. REST API events that say which base path matched
+    /// (`requestContext.customDomain.basePathMatched`) are stripped without this setting.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).strip_base_path("/v1");
+    /// ```
+    pub fn strip_base_path(mut self, base_path: impl Into<String>) -> Self {
+        let base_path = base_path.into();
+        let trimmed = base_path.trim_matches('/');
+        self.config.strip_base_path = (!trimmed.is_empty()).then(|| format!("/{trimmed}"));
+        self
+    }
+
+    /// Which path the service sees; see [`PathMode`].
+    pub fn path_mode(mut self, mode: PathMode) -> Self {
+        self.config.path_mode = mode;
+        self
+    }
+
+    /// Also send the removed stage and base path as an `X-Forwarded-Prefix` header (which
+    /// frameworks use to build links behind a proxy). Any `X-Forwarded-Prefix` the client sent is
+    /// removed first, so it cannot be forged.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).forwarded_prefix_header(true);
+    /// ```
+    pub fn forwarded_prefix_header(mut self, enabled: bool) -> Self {
+        self.config.forwarded_prefix_header = enabled;
+        self
+    }
+
     /// What a failing service leads to; see [`ErrorPolicy`].
     pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
         self.config.error_policy = policy;
@@ -172,8 +237,9 @@ impl<S> Serve<S> {
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
+        let event = Bytes::copy_from_slice(event.as_ref());
         let response =
-            crate::invoke::invoke(self.service.clone(), &self.config, event.as_ref(), None).await?;
+            crate::invoke::invoke(self.service.clone(), &self.config, event, None).await?;
         serde_json::to_string(&response).map_err(|error| InvocationError {
             error_type: "tower_lambda::Internal",
             message: format!("the response could not be written as JSON: {error}"),

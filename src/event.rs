@@ -91,6 +91,12 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) elb: Option<IgnoredAny>,
     #[serde(borrow)]
     pub(crate) domain_name: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) stage: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) identity: Option<Identity<'a>>,
+    #[serde(borrow)]
+    pub(crate) custom_domain: Option<CustomDomain<'a>>,
 }
 
 /// `requestContext.http` of payload format 2.0.
@@ -99,6 +105,24 @@ pub(crate) struct RequestContext<'a> {
 pub(crate) struct HttpContext<'a> {
     #[serde(borrow)]
     pub(crate) method: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) source_ip: Option<Str<'a>>,
+}
+
+/// `requestContext.identity` of payload format 1.0.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Identity<'a> {
+    #[serde(borrow)]
+    pub(crate) source_ip: Option<Str<'a>>,
+}
+
+/// `requestContext.customDomain` of REST APIs called through a custom domain name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CustomDomain<'a> {
+    #[serde(borrow)]
+    pub(crate) base_path_matched: Option<Str<'a>>,
 }
 
 impl<'a> Event<'a> {
@@ -129,6 +153,32 @@ impl<'a> Event<'a> {
             .domain_name
             .as_ref()
             .map(Str::as_str)
+    }
+
+    /// `requestContext.stage`, unless it is the `$default` stage (which never appears in a path).
+    pub(crate) fn named_stage(&self) -> Option<&str> {
+        let stage = self.request_context.as_ref()?.stage.as_ref()?.as_str();
+        (!stage.is_empty() && stage != "$default").then_some(stage)
+    }
+
+    /// `requestContext.customDomain.basePathMatched` (REST APIs on a custom domain).
+    pub(crate) fn base_path_matched(&self) -> Option<&str> {
+        let matched = self
+            .request_context
+            .as_ref()?
+            .custom_domain
+            .as_ref()?
+            .base_path_matched
+            .as_ref()?;
+        Some(matched.as_str())
+    }
+
+    /// The client's address as the gateway recorded it (`identity.sourceIp` or `http.sourceIp`).
+    pub(crate) fn context_source_ip(&self) -> Option<&str> {
+        let context = self.request_context.as_ref()?;
+        let from_http = context.http.as_ref().and_then(|h| h.source_ip.as_ref());
+        let from_identity = context.identity.as_ref().and_then(|i| i.source_ip.as_ref());
+        from_http.or(from_identity).map(Str::as_str)
     }
 }
 

@@ -14,6 +14,7 @@ use tower::{Service, ServiceExt};
 
 use crate::binary::{self, BodyEncoding};
 use crate::config::{Config, ErrorPolicy};
+use crate::context::RequestContext;
 use crate::event::{Event, EventError};
 use crate::response::LambdaResponse;
 use crate::source::{Rejected, Source};
@@ -141,7 +142,7 @@ where
 pub(crate) async fn invoke<S, B>(
     service: S,
     config: &Config,
-    raw: &[u8],
+    raw: Bytes,
     context: Option<lambda_runtime::Context>,
 ) -> Result<LambdaResponse, InvocationError>
 where
@@ -150,9 +151,10 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let event = Event::parse(raw)?;
-    let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(raw))?;
-    let mut request = match source.decode(event) {
+    let event = Event::parse(&raw)?;
+    let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(&raw))?;
+    let source_ip = source.client_ip(&event);
+    let mut request = match source.decode(event, config) {
         Ok(request) => request,
         Err(Rejected::Event(error)) => return Err(error.into()),
         Err(Rejected::Request(status, message)) => {
@@ -161,9 +163,15 @@ where
         }
     };
     let request_id = context.as_ref().map(|c| c.request_id.clone());
+    let extensions = request.extensions_mut();
     if let Some(context) = context {
-        request.extensions_mut().insert(context);
+        extensions.insert(context);
     }
+    #[cfg(feature = "axum")]
+    if let Some(ip) = source_ip {
+        extensions.insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(ip, 0)));
+    }
+    extensions.insert(RequestContext::new(source.public(), raw, source_ip));
 
     let result = match call_service(service, request).await {
         Ok(response) => {

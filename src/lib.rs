@@ -51,6 +51,7 @@
 mod binary;
 mod body;
 mod config;
+mod context;
 mod error;
 mod event;
 mod headers;
@@ -66,7 +67,10 @@ mod source;
 
 pub use binary::BodyEncoding;
 pub use body::Body;
-pub use config::{ErrorPolicy, Serve};
+pub use config::{ErrorPolicy, PathMode, Serve};
+pub use context::{
+    ClientUrl, ContextError, EventSource, PathPrefix, RequestContext, RequestExt, SourceContext,
+};
 pub use error::{BoxError, Error};
 pub use hyper_service::{from_hyper, HyperService};
 pub use invoke::InvocationError;

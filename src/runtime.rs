@@ -152,7 +152,7 @@ where
                         .to_owned(),
                 });
             };
-            invoke(service, &config, &raw, Some(event.context))
+            invoke(service, &config, raw, Some(event.context))
                 .await
                 .map_err(Diagnostic::from)
         })

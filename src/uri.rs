@@ -10,17 +10,32 @@ use bytes::Bytes;
 use http::header::{HeaderName, HOST};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Uri};
-use percent_encoding::{percent_encode_byte, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_encode_byte, utf8_percent_encode, AsciiSet, CONTROLS};
 
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
-/// Everything but `A-Z a-z 0-9 - . _ ~` is encoded in a query key or value that arrived decoded,
-/// so `&`, `=`, `+`, `%`, `#`, spaces and non-ASCII stay part of the one key or value they were in.
-const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+/// What is encoded in a query key or value that the gateway decoded: the bytes a URI cannot hold
+/// (controls, space, `"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}`, DEL, non-ASCII) and the
+/// ones that would change how the query splits (`#`, `%`, `&`, `+`, `=`). Everything else (`/`,
+/// `?`, `:`, `@`, `[`, `]`, ...) stays as clients usually send it, so `colors[]=a` reads as sent
+/// and `a=1%262` stays one parameter.
+const QUERY_COMPONENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'=')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(0x7f);
 
 /// How a path or query string arrived in the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,83 +97,133 @@ fn all_escapes_valid(bytes: &[u8]) -> bool {
         .all(|(i, &b)| b != b'%' || is_hex_escape(bytes.get(i + 1..).unwrap_or_default()))
 }
 
-/// Builds a path-and-query string piece by piece.
-#[derive(Debug, Default)]
-pub(crate) struct PathAndQueryBuilder {
-    out: String,
-    has_query: bool,
+/// Appends a path, percent-encoding what a URI cannot hold, with a leading `/`.
+pub(crate) fn push_path(out: &mut String, path: &str, encoding: Encoding) {
+    if !path.starts_with('/') {
+        out.push('/');
+    }
+    push_escaped(out, path, encoding, false);
 }
 
-impl PathAndQueryBuilder {
-    pub(crate) fn new(path: &str, encoding: Encoding) -> Self {
-        let mut out = String::with_capacity(path.len() + 64);
-        if !path.starts_with('/') {
-            out.push('/');
-        }
-        push_escaped(&mut out, path, encoding, false);
-        Self {
-            out,
-            has_query: false,
-        }
-    }
+/// A query string built from the event, without its `?`.
+#[derive(Debug, Default)]
+pub(crate) struct Query(String);
 
+impl Query {
     /// Appends a raw query string (as in `rawQueryString`), already encoded by the client.
-    pub(crate) fn raw_query(mut self, query: &str) -> Self {
+    pub(crate) fn raw(&mut self, query: &str) {
         if !query.is_empty() {
-            self.out.push(if self.has_query { '&' } else { '?' });
-            self.has_query = true;
-            push_escaped(&mut self.out, query, Encoding::Encoded, true);
+            self.separator();
+            push_escaped(&mut self.0, query, Encoding::Encoded, true);
         }
-        self
     }
 
     /// Appends one `key=value` parameter.
     pub(crate) fn param(&mut self, key: &str, value: &str, encoding: Encoding) {
-        self.out.push(if self.has_query { '&' } else { '?' });
-        self.has_query = true;
+        self.separator();
         match encoding {
             Encoding::Decoded => {
-                self.out.extend(utf8_percent_encode(key, QUERY_COMPONENT));
-                self.out.push('=');
-                self.out.extend(utf8_percent_encode(value, QUERY_COMPONENT));
+                self.0.extend(utf8_percent_encode(key, QUERY_COMPONENT));
+                self.0.push('=');
+                self.0.extend(utf8_percent_encode(value, QUERY_COMPONENT));
             }
             Encoding::Encoded => {
-                push_escaped(&mut self.out, key, Encoding::Encoded, true);
-                self.out.push('=');
-                push_escaped(&mut self.out, value, Encoding::Encoded, true);
+                push_escaped(&mut self.0, key, Encoding::Encoded, true);
+                self.0.push('=');
+                push_escaped(&mut self.0, value, Encoding::Encoded, true);
             }
         }
     }
 
-    pub(crate) fn finish(self) -> Result<PathAndQuery, http::Error> {
-        Ok(PathAndQuery::from_maybe_shared(Bytes::from(self.out))?)
+    fn separator(&mut self) {
+        if !self.0.is_empty() {
+            self.0.push('&');
+        }
+    }
+
+    fn push_to(&self, out: &mut String) {
+        if !self.0.is_empty() {
+            out.push('?');
+            out.push_str(&self.0);
+        }
     }
 }
 
-/// The full request URI: scheme from `X-Forwarded-Proto` (default `https`), authority from the
-/// `Host` header or else the event's domain name, then the path and query. Without any authority
-/// the URI is the path and query alone, as in an HTTP/1.1 request line.
+/// `path` without `prefix` (`/v1`), when `prefix` is a whole leading segment run of it:
+/// `/v1/items` → `/items`, `/v1` → `/`, but `/v10/items` → `None`.
+pub(crate) fn strip_segments<'p>(path: &'p str, prefix: &str) -> Option<&'p str> {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() {
+        return None;
+    }
+    let rest = path.strip_prefix(prefix)?;
+    match rest {
+        "" => Some("/"),
+        _ if rest.starts_with('/') => Some(rest),
+        _ => None,
+    }
+}
+
+/// The URIs of one request: what the service routes on, and the full URL the client used.
+pub(crate) struct Uris {
+    pub(crate) request: Uri,
+    pub(crate) client: Uri,
+}
+
+/// Builds both URIs. Scheme from `X-Forwarded-Proto` (default `https`), authority from the
+/// `Host` header or else the event's domain name; without any authority a URI is the path and
+/// query alone, as in an HTTP/1.1 request line. The client URL puts `prefix` back in front of the
+/// path; with `prefix_in_request` so does the request URI.
 pub(crate) fn build(
     headers: &HeaderMap,
     domain_name: Option<&str>,
-    path_and_query: PathAndQuery,
-) -> Result<Uri, http::Error> {
+    prefix: &str,
+    route: &str,
+    encoding: Encoding,
+    query: &Query,
+    prefix_in_request: bool,
+) -> Result<Uris, http::Error> {
+    let mut route_and_query = String::with_capacity(route.len() + query.0.len() + 8);
+    push_path(&mut route_and_query, route, encoding);
+    query.push_to(&mut route_and_query);
+    let mut client_pq = String::with_capacity(prefix.len() + route_and_query.len());
+    if !prefix.is_empty() {
+        push_path(&mut client_pq, prefix, encoding);
+    }
+    // `route_and_query` always starts with `/`; avoid `//` when the prefix is the whole path.
+    client_pq.push_str(&route_and_query);
+    let client_pq = PathAndQuery::from_maybe_shared(Bytes::from(client_pq))?;
+    let request_pq = if prefix_in_request || prefix.is_empty() {
+        client_pq.clone()
+    } else {
+        PathAndQuery::from_maybe_shared(Bytes::from(route_and_query))?
+    };
+
     let authority = headers
         .get(HOST)
         .and_then(|host| Authority::try_from(host.as_bytes()).ok())
         .or_else(|| domain_name.and_then(|name| Authority::try_from(name).ok()));
     let Some(authority) = authority else {
-        return Ok(Uri::from(path_and_query));
+        return Ok(Uris {
+            request: Uri::from(request_pq),
+            client: Uri::from(client_pq),
+        });
     };
     let scheme = match headers.get(X_FORWARDED_PROTO).map(|v| v.as_bytes()) {
         Some(proto) if proto.eq_ignore_ascii_case(b"http") => Scheme::HTTP,
         _ => Scheme::HTTPS,
     };
-    Uri::builder()
-        .scheme(scheme)
-        .authority(authority)
-        .path_and_query(path_and_query)
-        .build()
+    let with_origin = |pq: PathAndQuery| {
+        Uri::builder()
+            .scheme(scheme.clone())
+            .authority(authority.clone())
+            .path_and_query(pq)
+            .build()
+    };
+    Ok(Uris {
+        request: with_origin(request_pq)?,
+        client: with_origin(client_pq)?,
+    })
 }
 
 #[cfg(test)]
@@ -166,7 +231,10 @@ mod tests {
     use super::*;
 
     fn path(p: &str, e: Encoding) -> String {
-        PathAndQueryBuilder::new(p, e).finish().unwrap().to_string()
+        let mut out = String::new();
+        push_path(&mut out, p, e);
+        PathAndQuery::try_from(out.as_str()).unwrap();
+        out
     }
 
     #[test]
@@ -192,39 +260,121 @@ mod tests {
 
     #[test]
     fn decoded_params_stay_one_parameter() {
-        let mut b = PathAndQueryBuilder::new("/", Encoding::Encoded);
-        b.param("a", "1&2", Encoding::Decoded);
-        b.param("b c", "x=y+z%", Encoding::Decoded);
-        assert_eq!(b.finish().unwrap().as_str(), "/?a=1%262&b%20c=x%3Dy%2Bz%25");
+        let mut q = Query::default();
+        q.param("a", "1&2", Encoding::Decoded);
+        q.param("b c", "x=y+z%", Encoding::Decoded);
+        q.param("colors[]", "https://x/y?z", Encoding::Decoded);
+        assert_eq!(q.0, "a=1%262&b%20c=x%3Dy%2Bz%25&colors[]=https://x/y?z");
     }
 
     #[test]
     fn encoded_params_are_not_encoded_twice() {
-        let mut b = PathAndQueryBuilder::new("/", Encoding::Encoded);
-        b.param("q", "a%20b%26c", Encoding::Encoded);
-        b.param("s", "x y", Encoding::Encoded);
-        assert_eq!(b.finish().unwrap().as_str(), "/?q=a%20b%26c&s=x%20y");
+        let mut q = Query::default();
+        q.param("q", "a%20b%26c", Encoding::Encoded);
+        q.param("s", "x y", Encoding::Encoded);
+        assert_eq!(q.0, "q=a%20b%26c&s=x%20y");
+    }
+
+    #[test]
+    fn prefixes_strip_on_segment_boundaries_only() {
+        assert_eq!(strip_segments("/v1/items", "/v1"), Some("/items"));
+        assert_eq!(strip_segments("/v1", "/v1/"), Some("/"));
+        assert_eq!(strip_segments("/v10/items", "/v1"), None);
+        assert_eq!(strip_segments("/items", "/v1"), None);
+        assert_eq!(strip_segments("/items", ""), None);
+    }
+
+    fn uris(
+        headers: &HeaderMap,
+        domain: Option<&str>,
+        prefix: &str,
+        in_request: bool,
+    ) -> (String, String) {
+        let mut query = Query::default();
+        query.raw("a=1");
+        let u = build(
+            headers,
+            domain,
+            prefix,
+            "/x",
+            Encoding::Encoded,
+            &query,
+            in_request,
+        )
+        .unwrap();
+        (u.request.to_string(), u.client.to_string())
     }
 
     #[test]
     fn authority_falls_back_to_domain_name_then_none() {
-        let pq = || PathAndQuery::from_static("/x");
         let mut headers = HeaderMap::new();
-        assert_eq!(build(&headers, None, pq()).unwrap(), "/x");
         assert_eq!(
-            build(&headers, Some("d.example"), pq()).unwrap(),
-            "https://d.example/x"
+            uris(&headers, None, "", false),
+            ("/x?a=1".into(), "/x?a=1".into())
+        );
+        assert_eq!(
+            uris(&headers, Some("d.example"), "", false).0,
+            "https://d.example/x?a=1"
         );
         headers.insert(HOST, "h.example:8080".parse().unwrap());
         headers.insert(X_FORWARDED_PROTO, "http".parse().unwrap());
         assert_eq!(
-            build(&headers, Some("d.example"), pq()).unwrap(),
-            "http://h.example:8080/x"
+            uris(&headers, Some("d.example"), "", false).0,
+            "http://h.example:8080/x?a=1"
         );
         headers.insert(HOST, "bad host".parse().unwrap());
         assert_eq!(
-            build(&headers, Some("d.example"), pq()).unwrap(),
-            "http://d.example/x"
+            uris(&headers, Some("d.example"), "", false).0,
+            "http://d.example/x?a=1"
         );
+    }
+
+    #[test]
+    fn the_client_url_keeps_the_prefix() {
+        let headers = HeaderMap::new();
+        assert_eq!(
+            uris(&headers, Some("d.example"), "/prod", false),
+            (
+                "https://d.example/x?a=1".into(),
+                "https://d.example/prod/x?a=1".into()
+            )
+        );
+        assert_eq!(
+            uris(&headers, Some("d.example"), "/prod", true),
+            (
+                "https://d.example/prod/x?a=1".into(),
+                "https://d.example/prod/x?a=1".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_path_that_looks_like_an_authority_stays_a_path() {
+        let headers = HeaderMap::new();
+        let query = Query::default();
+        let u = build(
+            &headers,
+            None,
+            "",
+            "//evil.example/x",
+            Encoding::Encoded,
+            &query,
+            false,
+        )
+        .unwrap();
+        assert_eq!(u.request.authority(), None);
+        assert_eq!(u.request.path(), "//evil.example/x");
+        let u = build(
+            &headers,
+            Some("api.example"),
+            "",
+            "//evil.example/x",
+            Encoding::Encoded,
+            &query,
+            false,
+        )
+        .unwrap();
+        assert_eq!(u.request.host(), Some("api.example"));
+        assert_eq!(u.request.path(), "//evil.example/x");
     }
 }

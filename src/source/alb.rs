@@ -15,7 +15,8 @@
 use http::{Request, StatusCode};
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::{decode_payload_1_0, EventSource, Rejected, Source};
+use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
+use crate::config::Config;
 use crate::event::Event;
 use crate::headers::{MultiValue, SetCookie, SingleValue};
 use crate::response::LambdaResponse;
@@ -24,7 +25,7 @@ use crate::Body;
 
 pub(crate) struct Alb;
 
-impl EventSource for Alb {
+impl SourceCodec for Alb {
     fn detect(event: &Event<'_>) -> Option<Source> {
         event.request_context.as_ref()?.elb?;
         let multi_value_headers = event.multi_value_headers.is_some()
@@ -34,7 +35,7 @@ impl EventSource for Alb {
         })
     }
 
-    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
+    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
         decode_payload_1_0(
             event,
             Source::Alb {
@@ -42,6 +43,8 @@ impl EventSource for Alb {
             }
             .name(),
             Encoding::Encoded,
+            StageRule::None,
+            config,
         )
     }
 

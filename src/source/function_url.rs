@@ -8,7 +8,8 @@ use http::Request;
 use serde::Serializer;
 
 use super::http_api_v2::{decode_payload_2_0, serialize_payload_2_0};
-use super::{EventSource, Rejected, Source};
+use super::{Rejected, Source, SourceCodec, StageRule};
+use crate::config::Config;
 use crate::event::Event;
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
@@ -16,7 +17,7 @@ use crate::Body;
 
 pub(crate) struct FunctionUrl;
 
-impl EventSource for FunctionUrl {
+impl SourceCodec for FunctionUrl {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0");
         let on_lambda_url = event
@@ -25,8 +26,14 @@ impl EventSource for FunctionUrl {
         (is_v2 && on_lambda_url).then_some(Source::FunctionUrl)
     }
 
-    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
-        decode_payload_2_0(event, Source::FunctionUrl.name(), Encoding::Encoded)
+    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+        decode_payload_2_0(
+            event,
+            Source::FunctionUrl.name(),
+            Encoding::Encoded,
+            StageRule::None,
+            config,
+        )
     }
 
     fn serialize<S: Serializer>(

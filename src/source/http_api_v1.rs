@@ -7,7 +7,8 @@ use http::Request;
 use serde::Serializer;
 
 use super::rest_api::serialize_payload_1_0;
-use super::{decode_payload_1_0, EventSource, Rejected, Source};
+use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
+use crate::config::Config;
 use crate::event::Event;
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
@@ -15,14 +16,20 @@ use crate::Body;
 
 pub(crate) struct HttpApiV1;
 
-impl EventSource for HttpApiV1 {
+impl SourceCodec for HttpApiV1 {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let version = event.version.as_ref()?;
         (event.http_method.is_some() && version.as_str() == "1.0").then_some(Source::HttpApiV1)
     }
 
-    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
-        decode_payload_1_0(event, Source::HttpApiV1.name(), Encoding::Decoded)
+    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+        decode_payload_1_0(
+            event,
+            Source::HttpApiV1.name(),
+            Encoding::Decoded,
+            StageRule::InPath,
+            config,
+        )
     }
 
     fn serialize<S: Serializer>(

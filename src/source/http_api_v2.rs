@@ -12,16 +12,17 @@ use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue, Request};
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::{assemble, body, method, EventSource, Rejected, Source};
+use super::{assemble, body, method, route, Rejected, Source, SourceCodec, StageRule};
+use crate::config::Config;
 use crate::event::{Event, Str};
 use crate::headers::{self, Cookies, SetCookie, SingleValue};
 use crate::response::LambdaResponse;
-use crate::uri::{Encoding, PathAndQueryBuilder};
+use crate::uri::{Encoding, Query};
 use crate::Body;
 
 pub(crate) struct HttpApiV2;
 
-impl EventSource for HttpApiV2 {
+impl SourceCodec for HttpApiV2 {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0")
             || event
@@ -31,8 +32,14 @@ impl EventSource for HttpApiV2 {
         is_v2.then_some(Source::HttpApiV2)
     }
 
-    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
-        decode_payload_2_0(event, Source::HttpApiV2.name(), Encoding::Decoded)
+    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+        decode_payload_2_0(
+            event,
+            Source::HttpApiV2.name(),
+            Encoding::Decoded,
+            StageRule::InPath,
+            config,
+        )
     }
 
     fn serialize<S: Serializer>(
@@ -48,6 +55,8 @@ pub(super) fn decode_payload_2_0(
     mut event: Event<'_>,
     source: &'static str,
     path_encoding: Encoding,
+    stage_rule: StageRule,
+    config: &Config,
 ) -> Result<Request<Body>, Rejected> {
     let http = event.request_context.as_ref().and_then(|c| c.http.as_ref());
     let method = method(
@@ -65,11 +74,20 @@ pub(super) fn decode_payload_2_0(
         append_cookies(&mut headers, cookies);
     }
 
+    let mut query = Query::default();
+    query.raw(event.raw_query_string.as_ref().map_or("", Str::as_str));
     let path = event.raw_path.as_ref().map_or("/", Str::as_str);
-    let query = event.raw_query_string.as_ref().map_or("", Str::as_str);
-    let path_and_query = PathAndQueryBuilder::new(path, path_encoding).raw_query(query);
-
-    assemble(method, path_and_query, headers, event.domain_name(), body)
+    let routed = route(path, &event, stage_rule, config);
+    assemble(
+        method,
+        routed,
+        path_encoding,
+        &query,
+        headers,
+        event.domain_name(),
+        body,
+        config,
+    )
 }
 
 /// Adds `cookies[]` as one `Cookie` header joined with `"; "`.

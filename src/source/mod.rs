@@ -1,6 +1,6 @@
 //! The event sources: one module each, owning both directions for that source.
 //!
-//! Every source implements [`EventSource`]: *detect* (is this already-parsed event mine?),
+//! Every source implements [`SourceCodec`]: *detect* (is this already-parsed event mine?),
 //! *decode* (event → [`http::Request`]) and *serialize* (response → the JSON that source reads).
 //! What the sources share lives here: the payload-1.0 request shape (REST, HTTP API 1.0 and ALB
 //! all use it), the body, and the final assembly of the request.
@@ -16,10 +16,12 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use serde::Serializer;
 
+use crate::config::{Config, PathMode};
+use crate::context::{ClientUrl, EventSource, PathPrefix};
 use crate::event::{Event, EventError, Str};
 use crate::headers;
 use crate::response::LambdaResponse;
-use crate::uri::{self, Encoding, PathAndQueryBuilder};
+use crate::uri::{self, Encoding, Query};
 use crate::Body;
 
 pub(crate) use alb::Alb;
@@ -39,12 +41,12 @@ pub(crate) enum Source {
 }
 
 /// One event source: both directions, on one screen.
-pub(crate) trait EventSource {
+pub(crate) trait SourceCodec {
     /// Is this event from this source? Looks only at fields already parsed.
     fn detect(event: &Event<'_>) -> Option<Source>;
 
     /// The request the service sees.
-    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected>;
+    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected>;
 
     /// The JSON this source reads back.
     fn serialize<S: Serializer>(
@@ -64,14 +66,50 @@ impl Source {
             .or_else(|| RestApi::detect(event))
     }
 
-    pub(crate) fn decode(self, event: Event<'_>) -> Result<Request<Body>, Rejected> {
+    pub(crate) fn decode(
+        self,
+        event: Event<'_>,
+        config: &Config,
+    ) -> Result<Request<Body>, Rejected> {
         match self {
-            Self::RestApi => RestApi::decode(event),
-            Self::HttpApiV1 => HttpApiV1::decode(event),
-            Self::HttpApiV2 => HttpApiV2::decode(event),
-            Self::FunctionUrl => FunctionUrl::decode(event),
-            Self::Alb { .. } => Alb::decode(event),
+            Self::RestApi => RestApi::decode(event, config),
+            Self::HttpApiV1 => HttpApiV1::decode(event, config),
+            Self::HttpApiV2 => HttpApiV2::decode(event, config),
+            Self::FunctionUrl => FunctionUrl::decode(event, config),
+            Self::Alb { .. } => Alb::decode(event, config),
         }
+    }
+
+    /// The public name of this source.
+    pub(crate) fn public(self) -> EventSource {
+        match self {
+            Self::RestApi => EventSource::RestApi,
+            Self::HttpApiV1 => EventSource::HttpApiV1,
+            Self::HttpApiV2 => EventSource::HttpApiV2,
+            Self::FunctionUrl => EventSource::FunctionUrl,
+            Self::Alb { .. } => EventSource::Alb,
+        }
+    }
+
+    /// The client's IP address as the event source saw it. For ALB that is the last
+    /// `X-Forwarded-For` entry, the one ALB appended; the entries before it came from the client.
+    pub(crate) fn client_ip(self, event: &Event<'_>) -> Option<std::net::IpAddr> {
+        let text = match self {
+            Self::Alb { .. } => {
+                let headers = event
+                    .multi_value_headers
+                    .as_ref()
+                    .or(event.headers.as_ref())?;
+                let forwarded = headers
+                    .iter()
+                    .filter(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
+                    .last()?
+                    .1;
+                forwarded.rsplit(',').next()?.trim()
+            }
+            _ => event.context_source_ip()?,
+        };
+        text.parse().ok()
     }
 
     /// A short name for logs and messages.
@@ -146,22 +184,128 @@ pub(crate) fn body(event: &mut Event<'_>) -> Result<Bytes, Rejected> {
     Ok(Bytes::from(body.0.into_owned()))
 }
 
-/// Assembles the request from decoded parts.
+/// Where an event source puts the API Gateway stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StageRule {
+    /// No stages (Function URLs, ALB).
+    None,
+    /// A named stage starts the event's path (HTTP APIs).
+    InPath,
+    /// The event's path never has the stage, but the client's URL has it when the API was called
+    /// on its `execute-api` domain (REST APIs).
+    InExecuteApiUrl,
+}
+
+/// The event's path split into what the service routes on and the prefix removed from it.
+pub(crate) struct Routed<'p> {
+    pub(crate) route: &'p str,
+    pub(crate) prefix: String,
+}
+
+/// Removes the stage and the base path from `path`, each once and only on a segment boundary.
+pub(crate) fn route<'p>(
+    path: &'p str,
+    event: &Event<'_>,
+    stage_rule: StageRule,
+    config: &Config,
+) -> Routed<'p> {
+    let mut routed = Routed {
+        route: path,
+        prefix: String::new(),
+    };
+    if let Some(stage) = event.named_stage() {
+        match stage_rule {
+            StageRule::InPath => {
+                let rest = path
+                    .strip_prefix('/')
+                    .and_then(|p| uri::strip_segments(p, stage));
+                if let Some(rest) = rest {
+                    routed.prefix = format!("/{stage}");
+                    routed.route = rest;
+                }
+            }
+            StageRule::InExecuteApiUrl => {
+                if event
+                    .domain_name()
+                    .is_some_and(|d| d.contains(".execute-api."))
+                {
+                    routed.prefix = format!("/{stage}");
+                }
+            }
+            StageRule::None => {}
+        }
+    }
+    let matched = event
+        .base_path_matched()
+        .filter(|b| !b.is_empty() && *b != "(none)");
+    let base_path = match matched {
+        Some(matched) => Some(std::borrow::Cow::Owned(format!(
+            "/{}",
+            matched.trim_matches('/')
+        ))),
+        None => config
+            .strip_base_path
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed),
+    };
+    if let Some(base_path) = base_path {
+        if let Some(rest) = uri::strip_segments(routed.route, &base_path) {
+            routed.prefix.push_str(base_path.trim_end_matches('/'));
+            routed.route = rest;
+        }
+    }
+    routed
+}
+
+/// `X-Forwarded-Prefix`, which frameworks read to build links behind a proxy.
+const X_FORWARDED_PREFIX: http::HeaderName = http::HeaderName::from_static("x-forwarded-prefix");
+
+/// Assembles the request from decoded parts, with the [`PathPrefix`] and [`ClientUrl`]
+/// extensions.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn assemble(
     method: Method,
-    path_and_query: PathAndQueryBuilder,
-    headers: HeaderMap,
+    routed: Routed<'_>,
+    path_encoding: Encoding,
+    query: &Query,
+    mut headers: HeaderMap,
     domain_name: Option<&str>,
     body: Bytes,
+    config: &Config,
 ) -> Result<Request<Body>, Rejected> {
-    let invalid =
-        |error: http::Error| Rejected::bad_request(format!("the request URI is invalid: {error}"));
-    let path_and_query = path_and_query.finish().map_err(invalid)?;
-    let uri = uri::build(&headers, domain_name, path_and_query).map_err(invalid)?;
+    let as_requested = config.path_mode == PathMode::AsRequested;
+    let uris = uri::build(
+        &headers,
+        domain_name,
+        &routed.prefix,
+        routed.route,
+        path_encoding,
+        query,
+        as_requested,
+    )
+    .map_err(|error| Rejected::bad_request(format!("the request URI is invalid: {error}")))?;
+    let removed = if as_requested {
+        String::new()
+    } else {
+        routed.prefix
+    };
+    if config.forwarded_prefix_header {
+        // Whatever the client sent under this name must not be mistaken for ours.
+        headers.remove(&X_FORWARDED_PREFIX);
+        if !removed.is_empty() {
+            if let Ok(value) = http::HeaderValue::from_str(
+                uris.client.path().get(..removed.len()).unwrap_or(&removed),
+            ) {
+                headers.insert(X_FORWARDED_PREFIX, value);
+            }
+        }
+    }
     let mut request = Request::new(Body::from(body));
     *request.method_mut() = method;
-    *request.uri_mut() = uri;
+    *request.uri_mut() = uris.request;
     *request.headers_mut() = headers;
+    request.extensions_mut().insert(PathPrefix(removed));
+    request.extensions_mut().insert(ClientUrl(uris.client));
     Ok(request)
 }
 
@@ -174,6 +318,8 @@ pub(crate) fn decode_payload_1_0(
     mut event: Event<'_>,
     source: &'static str,
     query_encoding: Encoding,
+    stage_rule: StageRule,
+    config: &Config,
 ) -> Result<Request<Body>, Rejected> {
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
     let body = body(&mut event)?;
@@ -187,15 +333,25 @@ pub(crate) fn decode_payload_1_0(
         headers::append_pairs(&mut headers, pairs.iter());
     }
 
-    let path = event.path.as_ref().map_or("/", Str::as_str);
-    let mut path_and_query = PathAndQueryBuilder::new(path, Encoding::Encoded);
-    let query = event
+    let mut query = Query::default();
+    let params = event
         .multi_value_query_string_parameters
         .as_ref()
         .or(event.query_string_parameters.as_ref());
-    for (key, value) in query.into_iter().flat_map(|pairs| pairs.iter()) {
-        path_and_query.param(key, value, query_encoding);
+    for (key, value) in params.into_iter().flat_map(|pairs| pairs.iter()) {
+        query.param(key, value, query_encoding);
     }
 
-    assemble(method, path_and_query, headers, event.domain_name(), body)
+    let path = event.path.as_ref().map_or("/", Str::as_str);
+    let routed = route(path, &event, stage_rule, config);
+    assemble(
+        method,
+        routed,
+        Encoding::Encoded,
+        &query,
+        headers,
+        event.domain_name(),
+        body,
+        config,
+    )
 }

@@ -13,7 +13,8 @@
 use http::Request;
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::{decode_payload_1_0, EventSource, Rejected, Source};
+use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
+use crate::config::Config;
 use crate::event::Event;
 use crate::headers::{MultiValue, SetCookie, SingleValue};
 use crate::response::LambdaResponse;
@@ -22,13 +23,19 @@ use crate::Body;
 
 pub(crate) struct RestApi;
 
-impl EventSource for RestApi {
+impl SourceCodec for RestApi {
     fn detect(event: &Event<'_>) -> Option<Source> {
         event.http_method.is_some().then_some(Source::RestApi)
     }
 
-    fn decode(event: Event<'_>) -> Result<Request<Body>, Rejected> {
-        decode_payload_1_0(event, Source::RestApi.name(), Encoding::Decoded)
+    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+        decode_payload_1_0(
+            event,
+            Source::RestApi.name(),
+            Encoding::Decoded,
+            StageRule::InExecuteApiUrl,
+            config,
+        )
     }
 
     fn serialize<S: Serializer>(
