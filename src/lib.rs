@@ -54,6 +54,9 @@ mod config;
 mod context;
 mod error;
 mod event;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
 mod headers;
 mod hyper_service;
 mod invoke;

@@ -63,7 +63,7 @@ where
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
                         tracing::warn!(%error, "failed to accept a connection");
@@ -72,7 +72,7 @@ where
                     }
                 };
                 let connection = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), LocalService(service.clone()));
+                    .serve_connection(TokioIo::new(stream), LocalService { service: service.clone(), peer });
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
@@ -97,7 +97,11 @@ type LocalBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// Adapts the tower service to hyper, with the same failure handling as on Lambda: an error or a
 /// panic becomes a 500.
-struct LocalService<S>(S);
+struct LocalService<S> {
+    service: S,
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    peer: std::net::SocketAddr,
+}
 
 impl<S, B> hyper::service::Service<Request<Incoming>> for LocalService<S>
 where
@@ -112,8 +116,13 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Response<LocalBody>, Infallible>> + Send>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let service = self.0.clone();
-        let request = request.map(Body::incoming);
+        let service = self.service.clone();
+        #[allow(unused_mut)]
+        let mut request = request.map(Body::incoming);
+        #[cfg(feature = "axum")]
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.peer));
         Box::pin(async move {
             match call_service(service, request).await {
                 Ok(response) => Ok(response.map(|body| body.map_err(Into::into).boxed_unsync())),
