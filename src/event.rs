@@ -93,6 +93,9 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) domain_name: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) stage: Option<Str<'a>>,
+    /// REST APIs: the path as the client requested it, stage or base path included.
+    #[serde(borrow)]
+    pub(crate) path: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) identity: Option<Identity<'a>>,
     #[serde(borrow)]
@@ -159,6 +162,15 @@ impl<'a> Event<'a> {
     pub(crate) fn named_stage(&self) -> Option<&str> {
         let stage = self.request_context.as_ref()?.stage.as_ref()?.as_str();
         (!stage.is_empty() && stage != "$default").then_some(stage)
+    }
+
+    /// `requestContext.path` (REST APIs: the path the client requested).
+    pub(crate) fn context_path(&self) -> Option<&str> {
+        self.request_context
+            .as_ref()?
+            .path
+            .as_ref()
+            .map(Str::as_str)
     }
 
     /// `requestContext.customDomain.basePathMatched` (REST APIs on a custom domain).

@@ -2,9 +2,10 @@
 //! must see, and responses with the exact JSON each source must receive.
 //!
 //! Layout: `tests/fixtures/<source>/<case>.json` (the event) next to `<case>.expected.json`
-//! (method, uri, headers, body), and `tests/fixtures/<source>/responses/<case>.json` (the request
-//! case it answers, options, the service's response, and the expected JSON). Adding a case is
-//! adding files.
+//! (method, uri, headers, body; the `prefix` removed before routing and the `client_url` when they
+//! are not the defaults; the `config` the case runs with), and
+//! `tests/fixtures/<source>/responses/<case>.json` (the request case it answers, options, the
+//! service's response, and the expected JSON). Adding a case is adding files.
 
 use base64::Engine;
 use bytes::Bytes;
@@ -15,7 +16,7 @@ use serde_json::Value;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tower_lambda::{Body, BodyEncoding, Serve};
+use tower_lambda::{Body, BodyEncoding, ClientUrl, PathMode, PathPrefix, Serve};
 
 const SOURCES: [&str; 6] = [
     "rest_api",
@@ -41,6 +42,15 @@ struct ExpectedRequest {
     body: Option<String>,
     #[serde(default)]
     body_base64: Option<String>,
+    /// The `PathPrefix` extension (the stage and/or base path removed before routing).
+    #[serde(default)]
+    prefix: Option<String>,
+    /// The `ClientUrl` extension (the full URL the client used).
+    #[serde(default)]
+    client_url: Option<String>,
+    /// Options the case runs with.
+    #[serde(default)]
+    config: ConfigCase,
 }
 
 impl ExpectedRequest {
@@ -61,6 +71,8 @@ struct SeenRequest {
     uri: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    prefix: Option<String>,
+    client_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +92,30 @@ struct ConfigCase {
     binary_media_types: Vec<String>,
     #[serde(default)]
     single_value_headers: bool,
+    #[serde(default)]
+    strip_base_path: Option<String>,
+    /// `"routed"` (default) or `"as_requested"`.
+    #[serde(default)]
+    path_mode: Option<String>,
+    #[serde(default)]
+    forwarded_prefix_header: bool,
+}
+
+impl ConfigCase {
+    fn apply<S>(&self, serve: Serve<S>) -> Serve<S> {
+        let mut serve = serve
+            .binary_media_types(&self.binary_media_types)
+            .single_value_headers(self.single_value_headers)
+            .forwarded_prefix_header(self.forwarded_prefix_header);
+        if let Some(base_path) = &self.strip_base_path {
+            serve = serve.strip_base_path(base_path.as_str());
+        }
+        match self.path_mode.as_deref() {
+            None | Some("routed") => serve,
+            Some("as_requested") => serve.path_mode(PathMode::AsRequested),
+            Some(other) => panic!("unknown path_mode {other:?}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +204,8 @@ fn recording(
                 uri: parts.uri.to_string(),
                 headers,
                 body,
+                prefix: parts.extensions.get::<PathPrefix>().map(|p| p.0.clone()),
+                client_url: parts.extensions.get::<ClientUrl>().map(|u| u.0.to_string()),
             });
             Ok::<_, Infallible>(response.build())
         }
@@ -228,7 +266,12 @@ async fn every_event_decodes_to_the_exact_request() {
             )
             .unwrap_or_else(|e| panic!("{source}/{case}.expected.json: {e}"));
             let (service, seen) = recording(ok_response());
-            let json = match Serve::new(service).invoke(&event).await {
+            let json = match expected
+                .config
+                .apply(Serve::new(service))
+                .invoke(&event)
+                .await
+            {
                 Ok(json) => json,
                 Err(error) => {
                     failures.push(format!("{source}/{case}: invocation failed: {error}"));
@@ -246,6 +289,14 @@ async fn every_event_decodes_to_the_exact_request() {
                 uri: expected.uri.clone(),
                 headers: normalized(expected.headers.clone()),
                 body: expected.body(),
+                // Without an expectation, the default: nothing removed, the client URL is the URI.
+                prefix: Some(expected.prefix.clone().unwrap_or_default()),
+                client_url: Some(
+                    expected
+                        .client_url
+                        .clone()
+                        .unwrap_or_else(|| expected.uri.clone()),
+                ),
             };
             let got = SeenRequest {
                 headers: normalized(seen.headers),
@@ -303,9 +354,7 @@ async fn every_response_encodes_to_the_exact_json() {
             )
             .unwrap_or_else(|e| panic!("{name}: request {}: {e}", case.request));
             let (service, _) = recording(case.response.clone());
-            let serve = Serve::new(service)
-                .binary_media_types(&case.config.binary_media_types)
-                .single_value_headers(case.config.single_value_headers);
+            let serve = case.config.apply(Serve::new(service));
             match serve.invoke(&event).await {
                 Ok(json) => {
                     let got: Value = serde_json::from_str(&json).unwrap();

@@ -43,6 +43,7 @@ impl SourceCodec for Alb {
             }
             .name(),
             Encoding::Encoded,
+            Encoding::Encoded,
             StageRule::None,
             config,
         )

@@ -27,6 +27,7 @@ impl SourceCodec for HttpApiV1 {
             event,
             Source::HttpApiV1.name(),
             Encoding::Decoded,
+            Encoding::Decoded,
             StageRule::InPath,
             config,
         )

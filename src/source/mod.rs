@@ -15,6 +15,7 @@ use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use serde::Serializer;
+use std::borrow::Cow;
 
 use crate::config::{Config, PathMode};
 use crate::context::{ClientUrl, EventSource, PathPrefix};
@@ -191,9 +192,9 @@ pub(crate) enum StageRule {
     None,
     /// A named stage starts the event's path (HTTP APIs).
     InPath,
-    /// The event's path never has the stage, but the client's URL has it when the API was called
-    /// on its `execute-api` domain (REST APIs).
-    InExecuteApiUrl,
+    /// The event's path never has the stage, but `requestContext.path` (the path the client
+    /// requested) has it when the API was called on its `execute-api` domain (REST APIs).
+    InContextPath,
 }
 
 /// The event's path split into what the service routes on and the prefix removed from it.
@@ -213,40 +214,28 @@ pub(crate) fn route<'p>(
         route: path,
         prefix: String::new(),
     };
-    if let Some(stage) = event.named_stage() {
-        match stage_rule {
-            StageRule::InPath => {
-                let rest = path
-                    .strip_prefix('/')
-                    .and_then(|p| uri::strip_segments(p, stage));
-                if let Some(rest) = rest {
-                    routed.prefix = format!("/{stage}");
-                    routed.route = rest;
-                }
+    match stage_rule {
+        StageRule::InPath => {
+            let stage = event.named_stage();
+            let rest = stage.and_then(|s| uri::strip_segments(path.strip_prefix('/')?, s));
+            if let (Some(stage), Some(rest)) = (stage, rest) {
+                routed.prefix = format!("/{stage}");
+                routed.route = rest;
             }
-            StageRule::InExecuteApiUrl => {
-                if event
-                    .domain_name()
-                    .is_some_and(|d| d.contains(".execute-api."))
-                {
-                    routed.prefix = format!("/{stage}");
-                }
-            }
-            StageRule::None => {}
         }
+        StageRule::InContextPath => {
+            if let Some(requested) = event.context_path() {
+                routed.prefix = requested_prefix(requested, path).to_owned();
+            }
+        }
+        StageRule::None => {}
     }
     let matched = event
         .base_path_matched()
         .filter(|b| !b.is_empty() && *b != "(none)");
     let base_path = match matched {
-        Some(matched) => Some(std::borrow::Cow::Owned(format!(
-            "/{}",
-            matched.trim_matches('/')
-        ))),
-        None => config
-            .strip_base_path
-            .as_deref()
-            .map(std::borrow::Cow::Borrowed),
+        Some(matched) => Some(Cow::Owned(format!("/{}", matched.trim_matches('/')))),
+        None => config.strip_base_path.as_deref().map(Cow::Borrowed),
     };
     if let Some(base_path) = base_path {
         if let Some(rest) = uri::strip_segments(routed.route, &base_path) {
@@ -255,6 +244,20 @@ pub(crate) fn route<'p>(
         }
     }
     routed
+}
+
+/// What the client's path (`requested`) has in front of the event's `path`: `/prod` for
+/// `/prod/items` and `/items`; empty when it has nothing more, or when the two do not line up on a
+/// segment boundary.
+fn requested_prefix<'r>(requested: &'r str, path: &str) -> &'r str {
+    let requested = requested.trim_end_matches('/');
+    let path = path.trim_end_matches('/');
+    match requested.strip_suffix(path) {
+        Some(prefix) if prefix.starts_with('/') && (path.is_empty() || path.starts_with('/')) => {
+            prefix
+        }
+        _ => "",
+    }
 }
 
 /// `X-Forwarded-Prefix`, which frameworks read to build links behind a proxy.
@@ -312,11 +315,13 @@ pub(crate) fn assemble(
 /// The payload-1.0 request shape shared by REST APIs, HTTP API 1.0 and ALB: `httpMethod`,
 /// `path`, (`multiValue`)`headers` and (`multiValue`)`queryStringParameters`.
 ///
-/// The multi-value maps hold every value and win when present; `query_encoding` says whether
-/// the gateway decoded the query values (API Gateway) or passed them on encoded (ALB).
+/// The multi-value maps hold every value and win when present. `path_encoding` and
+/// `query_encoding` say whether the gateway decoded them (HTTP API paths, API Gateway query
+/// values) or passed them on as the client sent them (REST and ALB paths, ALB query values).
 pub(crate) fn decode_payload_1_0(
     mut event: Event<'_>,
     source: &'static str,
+    path_encoding: Encoding,
     query_encoding: Encoding,
     stage_rule: StageRule,
     config: &Config,
@@ -347,7 +352,7 @@ pub(crate) fn decode_payload_1_0(
     assemble(
         method,
         routed,
-        Encoding::Encoded,
+        path_encoding,
         &query,
         headers,
         event.domain_name(),

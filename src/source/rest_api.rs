@@ -32,8 +32,9 @@ impl SourceCodec for RestApi {
         decode_payload_1_0(
             event,
             Source::RestApi.name(),
+            Encoding::Encoded,
             Encoding::Decoded,
-            StageRule::InExecuteApiUrl,
+            StageRule::InContextPath,
             config,
         )
     }
