@@ -1,0 +1,267 @@
+//! Property tests: for arbitrary client paths and query strings (reserved characters, `%`,
+//! spaces, non-ASCII, empty segments), an event built the way each source builds it decodes to
+//! the client's original path and query, the query never splits differently, and the authority
+//! never comes from the path.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+use std::sync::{Arc, Mutex};
+use tower_lambda::{ClientUrl, PathPrefix, Serve};
+
+/// How a client encodes a path segment or a query component: everything but unreserved
+/// characters.
+const CLIENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+const HOST: &str = "api.example.com";
+
+/// Text made of letters, reserved and unsafe characters, non-ASCII, and runs that look like
+/// percent escapes (`%41`, `%2F`) or almost do (`%zz`, a lone `%`).
+fn text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            proptest::char::range('a', 'z').prop_map(String::from),
+            proptest::sample::select(vec![
+                "/", "?", "#", "%", "&", "=", "+", " ", ";", ":", "@", "[", "]", "!", "$", "'",
+                "(", ")", "*", ",", "\"", "<", ">", "\\", "^", "`", "{", "|", "}", "~", ".", "-",
+                "é", "日", "😀", "\t", "%41", "%2F", "%2f", "%25", "%zz", "%%", "..", "//",
+            ])
+            .prop_map(String::from),
+        ],
+        0..8,
+    )
+    .prop_map(|tokens| tokens.concat())
+}
+
+#[derive(Debug, Clone)]
+struct ClientRequest {
+    /// The path as the client sent it (encoded).
+    path: String,
+    /// The decoded query pairs, in order.
+    pairs: Vec<(String, String)>,
+}
+
+impl ClientRequest {
+    fn query(&self) -> String {
+        self.pairs
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    utf8_percent_encode(k, CLIENT),
+                    utf8_percent_encode(v, CLIENT)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn client_request() -> impl Strategy<Value = ClientRequest> {
+    (
+        proptest::collection::vec(text(), 1..5),
+        proptest::collection::vec((text(), text()), 0..5),
+    )
+        .prop_map(|(segments, pairs)| ClientRequest {
+            path: segments
+                .iter()
+                .map(|s| format!("/{}", utf8_percent_encode(s, CLIENT)))
+                .collect(),
+            pairs,
+        })
+}
+
+fn decode(s: &str) -> Vec<u8> {
+    percent_decode_str(s).collect()
+}
+
+fn decoded_pairs(query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    if query.is_empty() {
+        return vec![];
+    }
+    query
+        .split('&')
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Groups pairs into a JSON map of lists (what multi-value maps carry), and reads the pairs back
+/// in the map's order, which is the order the event's JSON has.
+fn multi_map(pairs: &[(String, String)]) -> (Value, Vec<(String, String)>) {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        map.entry(k.clone())
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .unwrap()
+            .push(json!(v));
+    }
+    let ordered = map
+        .iter()
+        .flat_map(|(k, vs)| {
+            vs.as_array()
+                .unwrap()
+                .iter()
+                .map(move |v| (k.clone(), v.as_str().unwrap().to_owned()))
+        })
+        .collect();
+    (Value::Object(map), ordered)
+}
+
+fn encode_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            (
+                utf8_percent_encode(k, CLIENT).to_string(),
+                utf8_percent_encode(v, CLIENT).to_string(),
+            )
+        })
+        .collect()
+}
+
+struct Seen {
+    uri: http::Uri,
+    prefix: String,
+    client_url: http::Uri,
+}
+
+fn run(event: Value) -> Seen {
+    let slot = Arc::new(Mutex::new(None));
+    let recorder = Arc::clone(&slot);
+    let service = tower::service_fn(move |request: http::Request<tower_lambda::Body>| {
+        *recorder.lock().unwrap() = Some(Seen {
+            uri: request.uri().clone(),
+            prefix: request.extensions().get::<PathPrefix>().unwrap().0.clone(),
+            client_url: request.extensions().get::<ClientUrl>().unwrap().0.clone(),
+        });
+        async { Ok::<_, std::convert::Infallible>(http::Response::new(String::new())) }
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let json = runtime
+        .block_on(Serve::new(service).invoke(event.to_string()))
+        .unwrap();
+    let seen = slot.lock().unwrap().take();
+    seen.unwrap_or_else(|| panic!("the service was not called: {json}"))
+}
+
+fn assert_origin(seen: &Seen) {
+    assert_eq!(
+        seen.uri.host(),
+        Some(HOST),
+        "the authority comes from the Host header only"
+    );
+    assert_eq!(seen.uri.scheme_str(), Some("https"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rest_api(client in client_request()) {
+        let (multi, ordered) = multi_map(&client.pairs);
+        let event = json!({
+            "httpMethod": "GET", "path": client.path,
+            "multiValueHeaders": {"Host": [HOST]},
+            "multiValueQueryStringParameters": multi,
+            "requestContext": {"stage": "prod", "path": format!("/prod{}", client.path)},
+            "body": null, "isBase64Encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        let expected: Vec<_> = ordered.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), expected);
+        prop_assert_eq!(seen.prefix, "/prod");
+        prop_assert_eq!(seen.client_url.path(), format!("/prod{}", client.path));
+    }
+
+    #[test]
+    fn http_api_v1(client in client_request()) {
+        let (multi, ordered) = multi_map(&client.pairs);
+        let decoded_path = String::from_utf8(decode(&client.path)).unwrap();
+        let event = json!({
+            "version": "1.0", "httpMethod": "GET", "path": decoded_path,
+            "headers": {"host": HOST}, "multiValueQueryStringParameters": multi,
+            "requestContext": {"stage": "$default"}, "isBase64Encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(decode(seen.uri.path()), decode(&client.path));
+        let expected: Vec<_> = ordered.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), expected);
+    }
+
+    #[test]
+    fn http_api_v2(client in client_request()) {
+        let decoded_path = String::from_utf8(decode(&client.path)).unwrap();
+        let event = json!({
+            "version": "2.0", "rawPath": decoded_path, "rawQueryString": client.query(),
+            "headers": {"host": HOST},
+            "requestContext": {"http": {"method": "GET"}, "stage": "$default", "domainName": HOST},
+            "isBase64Encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(decode(seen.uri.path()), decode(&client.path));
+        prop_assert_eq!(seen.uri.query().unwrap_or(""), client.query());
+    }
+
+    #[test]
+    fn function_url(client in client_request()) {
+        let event = json!({
+            "version": "2.0", "rawPath": client.path, "rawQueryString": client.query(),
+            "headers": {"host": HOST},
+            "requestContext": {"http": {"method": "GET"}, "domainName": "x.lambda-url.us-east-1.on.aws"},
+            "isBase64Encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        prop_assert_eq!(seen.uri.query().unwrap_or(""), client.query());
+    }
+
+    #[test]
+    fn alb_multi_value(client in client_request()) {
+        let (multi, ordered) = multi_map(&encode_pairs(&client.pairs));
+        let event = json!({
+            "httpMethod": "GET", "path": client.path,
+            "multiValueHeaders": {"host": [HOST]}, "multiValueQueryStringParameters": multi,
+            "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1"}},
+            "body": "", "isBase64Encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        let expected: Vec<_> = ordered.iter().map(|(k, v)| (decode(k), decode(v))).collect();
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), expected);
+    }
+
+    #[test]
+    fn alb_single_value(client in client_request()) {
+        // Single-value mode keeps the last value of a repeated key.
+        let mut map = Map::new();
+        for (k, v) in encode_pairs(&client.pairs) {
+            map.insert(k, json!(v));
+        }
+        let expected: Vec<_> = map.iter().map(|(k, v)| (decode(k), decode(v.as_str().unwrap()))).collect();
+        let event = json!({
+            "httpMethod": "GET", "path": client.path,
+            "headers": {"host": HOST}, "queryStringParameters": map,
+            "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1"}},
+            "body": "", "isBase64Encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), expected);
+    }
+}
