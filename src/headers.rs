@@ -189,6 +189,13 @@ mod tests {
     }
 
     #[test]
+    fn non_ascii_values_are_kept_as_bytes() {
+        let mut headers = HeaderMap::new();
+        append(&mut headers, "x-name", "café 日本\tok");
+        assert_eq!(headers["x-name"].as_bytes(), "café 日本\tok".as_bytes());
+    }
+
+    #[test]
     fn invalid_request_headers_are_skipped_not_fatal() {
         let mut headers = HeaderMap::new();
         append_pairs(

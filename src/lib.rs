@@ -19,8 +19,11 @@
 //! On Lambda (`AWS_LAMBDA_RUNTIME_API` is set) each event is read once, its source detected
 //! from the fields that identify it, and turned into an [`http::Request`] carrying exactly what
 //! the client sent: method, URI, every header value, the body (base64-decoded when needed).
-//! The [`lambda_runtime::Context`] of the invocation is a request extension. The response goes
-//! back in the shape that source reads. Anywhere else, `serve` runs a local HTTP/1.1 server on
+//! The response goes back in the shape that source reads. Request extensions carry the
+//! invocation's [`lambda_runtime::Context`], the event source's [`RequestContext`] (request id,
+//! stage, source IP, authorizer claims, ...), the [`PathPrefix`] removed before routing (stage,
+//! base path; see [`PathMode`]) and the [`ClientUrl`]; read them with [`RequestExt`] or, with the
+//! `axum` feature, with extractors (see [`extract`](crate#axum)). Anywhere else, `serve` runs a local HTTP/1.1 server on
 //! `127.0.0.1:$PORT` (default 3000).
 //!
 //! | Source | Request fields read | Response shape |
@@ -34,6 +37,11 @@
 //! Options live on [`Serve`]. Response bodies that are not text travel base64-encoded; the rule
 //! and its overrides are described at [`BodyEncoding`]. [`Serve::invoke`] runs one event through
 //! the production path in a test.
+//!
+//! # axum
+//! With the `axum` cargo feature, [`RequestContext`], [`PathPrefix`] and [`ClientUrl`] are
+//! extractors, the `extract` module adds `LambdaContext`, and `axum::extract::ConnectInfo` is
+//! populated from the event's source IP.
 //!
 //! # What goes wrong, and how it shows
 //! - An event that is not an HTTP event fails the invocation with a message naming what was
