@@ -172,31 +172,28 @@ pub(crate) struct Uris {
 
 /// Builds both URIs. Scheme from `X-Forwarded-Proto` (default `https`), authority from the
 /// `Host` header or else the event's domain name; without any authority a URI is the path and
-/// query alone, as in an HTTP/1.1 request line. The client URL puts `prefix` back in front of the
-/// path; with `prefix_in_request` so does the request URI.
+/// query alone, as in an HTTP/1.1 request line. The request URI has the `route` path, or with
+/// `as_requested` the `requested` one; the client URL always has the `requested` path.
 pub(crate) fn build(
     headers: &HeaderMap,
     domain_name: Option<&str>,
-    prefix: &str,
+    requested: &str,
     route: &str,
     encoding: Encoding,
     query: &Query,
-    prefix_in_request: bool,
+    as_requested: bool,
 ) -> Result<Uris, http::Error> {
-    let mut route_and_query = String::with_capacity(route.len() + query.0.len() + 8);
-    push_path(&mut route_and_query, route, encoding);
-    query.push_to(&mut route_and_query);
-    let mut client_pq = String::with_capacity(prefix.len() + route_and_query.len());
-    if !prefix.is_empty() {
-        push_path(&mut client_pq, prefix, encoding);
-    }
-    // `route_and_query` always starts with `/`; avoid `//` when the prefix is the whole path.
-    client_pq.push_str(&route_and_query);
-    let client_pq = PathAndQuery::from_maybe_shared(Bytes::from(client_pq))?;
-    let request_pq = if prefix_in_request || prefix.is_empty() {
+    let path_and_query = |path: &str| {
+        let mut out = String::with_capacity(path.len() + query.0.len() + 8);
+        push_path(&mut out, path, encoding);
+        query.push_to(&mut out);
+        PathAndQuery::from_maybe_shared(Bytes::from(out))
+    };
+    let client_pq = path_and_query(requested)?;
+    let request_pq = if as_requested || route == requested {
         client_pq.clone()
     } else {
-        PathAndQuery::from_maybe_shared(Bytes::from(route_and_query))?
+        path_and_query(route)?
     };
 
     let authority = headers
@@ -292,10 +289,11 @@ mod tests {
     ) -> (String, String) {
         let mut query = Query::default();
         query.raw("a=1");
+        let requested = format!("{prefix}/x");
         let u = build(
             headers,
             domain,
-            prefix,
+            &requested,
             "/x",
             Encoding::Encoded,
             &query,

@@ -199,11 +199,19 @@ pub(crate) enum StageRule {
 
 /// The event's path split into what the service routes on and the prefix removed from it.
 pub(crate) struct Routed<'p> {
+    /// What the service routes on.
     pub(crate) route: &'p str,
+    /// What was removed in front of it (stage, base path); empty when nothing was.
     pub(crate) prefix: String,
+    /// The whole path the client requested.
+    pub(crate) requested: Cow<'p, str>,
 }
 
 /// Removes the stage and the base path from `path`, each once and only on a segment boundary.
+///
+/// A base path the event names (`requestContext.customDomain.basePathMatched`, REST APIs; its
+/// `(none)` means the root mapping) is authoritative; [`Config::strip_base_path`] applies only to
+/// events that name none.
 pub(crate) fn route<'p>(
     path: &'p str,
     event: &Event<'_>,
@@ -213,6 +221,7 @@ pub(crate) fn route<'p>(
     let mut routed = Routed {
         route: path,
         prefix: String::new(),
+        requested: Cow::Borrowed(path),
     };
     match stage_rule {
         StageRule::InPath => {
@@ -224,16 +233,18 @@ pub(crate) fn route<'p>(
             }
         }
         StageRule::InContextPath => {
-            if let Some(requested) = event.context_path() {
-                routed.prefix = requested_prefix(requested, path).to_owned();
+            let in_front = event
+                .context_path()
+                .map_or("", |requested| requested_prefix(requested, path));
+            if !in_front.is_empty() {
+                routed.prefix = in_front.to_owned();
+                routed.requested = Cow::Owned(format!("{in_front}{path}"));
             }
         }
         StageRule::None => {}
     }
-    let matched = event
-        .base_path_matched()
-        .filter(|b| !b.is_empty() && *b != "(none)");
-    let base_path = match matched {
+    let base_path = match event.base_path_matched() {
+        Some(matched) if matched.is_empty() || matched == "(none)" => None,
         Some(matched) => Some(Cow::Owned(format!("/{}", matched.trim_matches('/')))),
         None => config.strip_base_path.as_deref().map(Cow::Borrowed),
     };
@@ -280,7 +291,7 @@ pub(crate) fn assemble(
     let uris = uri::build(
         &headers,
         domain_name,
-        &routed.prefix,
+        &routed.requested,
         routed.route,
         path_encoding,
         query,
