@@ -5,7 +5,7 @@ mod support;
 
 use axum::{
     body::Bytes,
-    extract::Path,
+    extract::{ConnectInfo, Path},
     response::AppendHeaders,
     routing::{get, post},
     Router,
@@ -24,6 +24,10 @@ fn app() -> Router {
         .route(
             "/panic",
             get(|| async { panic!("local panic") as &'static str }),
+        )
+        .route(
+            "/peer",
+            get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
         )
         .route(
             "/cookies",
@@ -78,6 +82,13 @@ async fn serves_real_http_requests_with_the_same_service() {
         .map(|(_, v)| v.as_str())
         .collect();
     assert_eq!(cookies, ["a=1", "b=2"]);
+
+    let answer = send(address, "GET", "/peer", &[], b"").await;
+    assert_eq!(
+        answer.text(),
+        "127.0.0.1",
+        "ConnectInfo carries the real peer locally"
+    );
 
     let answer = send(address, "GET", "/nowhere", &[], b"").await;
     assert_eq!(answer.status, 404);
