@@ -102,16 +102,21 @@ impl EncodedBody {
     }
 }
 
-/// Applies the binary-media rule to a collected response body.
-pub(crate) fn encode(
-    body: Bytes,
+/// How a response body will travel, decided from its headers before it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// As text, provided it turns out to be valid UTF-8 (else base64).
+    TextIfUtf8,
+    /// Base64-encoded.
+    Base64,
+}
+
+/// The binary-media rule, from the response headers and the per-response override.
+pub(crate) fn form(
     headers: &HeaderMap,
     binary_media_types: &[MediaPattern],
     choice: Option<BodyEncoding>,
-) -> EncodedBody {
-    if body.is_empty() {
-        return EncodedBody::text(String::new());
-    }
+) -> Form {
     let as_text = match choice {
         Some(BodyEncoding::Base64) => false,
         Some(BodyEncoding::Text) => true,
@@ -130,25 +135,61 @@ pub(crate) fn encode(
         }
     };
     if as_text {
-        match String::from_utf8(body.into()) {
-            Ok(text) => return EncodedBody::text(text),
-            Err(error) => {
-                return EncodedBody {
-                    text: base64::engine::general_purpose::STANDARD.encode(error.as_bytes()),
-                    base64: true,
-                }
-            }
-        }
+        Form::TextIfUtf8
+    } else {
+        Form::Base64
     }
+}
+
+/// Encodes a collected body in the form decided for it.
+pub(crate) fn encode_as(body: Bytes, form: Form) -> EncodedBody {
+    if body.is_empty() {
+        return EncodedBody::text(String::new());
+    }
+    let bytes = match form {
+        Form::TextIfUtf8 => match String::from_utf8(body.into()) {
+            Ok(text) => return EncodedBody::text(text),
+            Err(error) => Bytes::from(error.into_bytes()),
+        },
+        Form::Base64 => body,
+    };
     EncodedBody {
-        text: base64::engine::general_purpose::STANDARD.encode(&body),
+        text: base64::engine::general_purpose::STANDARD.encode(&bytes),
         base64: true,
     }
+}
+
+/// The length of `len` bytes in base64 (with padding).
+pub(crate) fn base64_len(len: usize) -> usize {
+    len.div_ceil(3).saturating_mul(4)
+}
+
+/// How many bytes JSON string escaping adds to `bytes` (`"` and `\` → 2 bytes, control
+/// characters → 2 or 6).
+pub(crate) fn json_escape_overhead(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..=0x1f => 5,
+            _ => 0,
+        })
+        .sum()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Applies the binary-media rule to a collected response body.
+    fn encode(
+        body: Bytes,
+        headers: &HeaderMap,
+        binary_media_types: &[MediaPattern],
+        choice: Option<BodyEncoding>,
+    ) -> EncodedBody {
+        encode_as(body, form(headers, binary_media_types, choice))
+    }
 
     fn enc(ct: Option<&str>, body: &'static [u8], patterns: &[&str]) -> bool {
         let mut headers = HeaderMap::new();

@@ -56,8 +56,49 @@ pub enum PathMode {
     AsRequested,
 }
 
+/// How responses travel back to Lambda.
+///
+/// ```
+/// use tower_lambda::{ResponseMode, Serve};
+/// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+/// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+/// # });
+/// let serve = Serve::new(app).response_mode(ResponseMode::Streaming);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResponseMode {
+    /// The whole response is collected and sent as one JSON document, limited to 6 MB
+    /// ([`Serve::buffered_response_limit`]). Works with every event source. The default.
+    #[default]
+    Buffered,
+    /// Responses to Function URL and REST API events are streamed: the status and headers
+    /// first, then the body as the service produces it, unencoded, up to 200 MB. The Function URL
+    /// must use invoke mode `RESPONSE_STREAM`, the REST API integration response transfer mode
+    /// `STREAM`. Other sources (HTTP APIs, ALB) cannot stream and are answered buffered.
+    Streaming,
+}
+
+impl ResponseMode {
+    /// The mode named by `TOWER_LAMBDA_RESPONSE_MODE` (`streaming` or `buffered`).
+    fn from_env() -> Option<Self> {
+        match std::env::var("TOWER_LAMBDA_RESPONSE_MODE")
+            .ok()?
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "streaming" | "stream" => Some(Self::Streaming),
+            "buffered" => Some(Self::Buffered),
+            other => {
+                tracing::warn!(value = other, "TOWER_LAMBDA_RESPONSE_MODE is neither `streaming` nor `buffered`; using buffered");
+                None
+            }
+        }
+    }
+}
+
 /// The settings every invocation reads.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) binary_media_types: Vec<MediaPattern>,
     pub(crate) single_value_headers: bool,
@@ -66,6 +107,27 @@ pub(crate) struct Config {
     pub(crate) strip_base_path: Option<String>,
     pub(crate) path_mode: PathMode,
     pub(crate) forwarded_prefix_header: bool,
+    pub(crate) buffered_limit: usize,
+    pub(crate) response_mode: Option<ResponseMode>,
+}
+
+/// Lambda's limit on a buffered (non-streaming) response: 6 MB of JSON.
+pub const BUFFERED_RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            binary_media_types: Vec::new(),
+            single_value_headers: false,
+            error_policy: ErrorPolicy::default(),
+            local_port: None,
+            strip_base_path: None,
+            path_mode: PathMode::default(),
+            forwarded_prefix_header: false,
+            buffered_limit: BUFFERED_RESPONSE_LIMIT,
+            response_mode: None,
+        }
+    }
 }
 
 impl Config {
@@ -185,6 +247,30 @@ impl<S> Serve<S> {
         self
     }
 
+    /// How responses travel back; see [`ResponseMode`]. Without this option the
+    /// `TOWER_LAMBDA_RESPONSE_MODE` environment variable (`streaming` or `buffered`) decides, and
+    /// without that, buffered.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.config.response_mode = Some(mode);
+        self
+    }
+
+    /// The largest buffered response, in bytes of the JSON sent to Lambda (base64 inflation
+    /// included). Default: 6 MB, Lambda's own limit. A larger response is not collected past the
+    /// limit: the service's body is dropped and the client gets `500` with a `text/plain` body
+    /// that says the response exceeded the buffered limit and that streaming mode lifts it.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).buffered_response_limit(1024 * 1024);
+    /// ```
+    pub fn buffered_response_limit(mut self, bytes: usize) -> Self {
+        self.config.buffered_limit = bytes;
+        self
+    }
+
     /// What a failing service leads to; see [`ErrorPolicy`].
     pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
         self.config.error_policy = policy;
@@ -238,8 +324,7 @@ impl<S> Serve<S> {
         B::Error: Into<BoxError>,
     {
         let event = Bytes::copy_from_slice(event.as_ref());
-        let response =
-            crate::invoke::invoke(self.service.clone(), &self.config, event, None).await?;
+        let response = crate::invoke::invoke(self.service.clone(), &self.config, event).await?;
         serde_json::to_string(&response).map_err(|error| InvocationError {
             error_type: "tower_lambda::Internal",
             message: format!("the response could not be written as JSON: {error}"),
@@ -261,11 +346,14 @@ impl<S> Serve<S> {
         B::Error: Into<BoxError>,
     {
         crate::init_logging();
+        let mut config = self.config;
+        if config.response_mode.is_none() {
+            config.response_mode = ResponseMode::from_env();
+        }
         if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-            runtime::run(self.service, self.config).await
+            runtime::run(self.service, config).await
         } else {
-            let port = self
-                .config
+            let port = config
                 .local_port
                 .or_else(|| std::env::var("PORT").ok()?.parse().ok())
                 .unwrap_or(3000);

@@ -5,14 +5,14 @@
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use std::any::Any;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use tower::{Service, ServiceExt};
 
-use crate::binary::{self, BodyEncoding};
+use crate::binary::{self, BodyEncoding, Form};
 use crate::config::{Config, ErrorPolicy};
 use crate::context::RequestContext;
 use crate::event::{Event, EventError};
@@ -87,7 +87,7 @@ impl fmt::Display for Failure {
     }
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -121,17 +121,204 @@ where
         .unwrap_or_else(|panic| Err(Failure::Panic(panic_message(&*panic))))
 }
 
-/// Reads a whole response body, turning its errors and panics into a [`Failure`].
-async fn collect_body<B>(body: B) -> Result<Bytes, Failure>
+/// A response body that did not fit the buffered limit.
+#[derive(Debug)]
+pub(crate) struct TooLarge {
+    /// The size of the JSON, at least, when collecting stopped.
+    pub(crate) reached: usize,
+}
+
+/// Reads a whole response body, stopping (and dropping the rest) as soon as the JSON it will
+/// become is sure to exceed `limit` bytes: memory stays bounded whatever the service sends.
+/// Errors and panics of the body become a [`Failure`].
+async fn collect_limited<B>(
+    body: B,
+    form: Form,
+    overhead: usize,
+    limit: usize,
+) -> Result<Result<Bytes, TooLarge>, Failure>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    match AssertUnwindSafe(body.collect()).catch_unwind().await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) => Err(Failure::Body(error.into())),
-        Err(panic) => Err(Failure::Panic(panic_message(&*panic))),
+    let collect = async move {
+        let mut body = std::pin::pin!(body);
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let (mut len, mut escapes) = (0usize, 0usize);
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map_err(|e| Failure::Body(e.into()))?.into_data() else {
+                continue; // trailers carry nothing a gateway can send
+            };
+            len = len.saturating_add(data.len());
+            if form == Form::TextIfUtf8 {
+                escapes = escapes.saturating_add(binary::json_escape_overhead(&data));
+            }
+            // The smallest the body can end up as: text may still turn out not to be UTF-8.
+            let encoded = match form {
+                Form::Base64 => binary::base64_len(len),
+                Form::TextIfUtf8 => len.saturating_add(escapes).min(binary::base64_len(len)),
+            };
+            let reached = overhead.saturating_add(encoded);
+            if reached > limit {
+                return Ok(Err(TooLarge { reached }));
+            }
+            chunks.push(data);
+        }
+        Ok(Ok(match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.swap_remove(0),
+            _ => Bytes::from(chunks.concat()),
+        }))
+    };
+    AssertUnwindSafe(collect)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| Err(Failure::Panic(panic_message(&*panic))))
+}
+
+/// An event made ready for the service: decoded, with its extensions.
+pub(crate) enum Prepared {
+    /// A request for the service.
+    Request {
+        source: Source,
+        request: Request<Body>,
+    },
+    /// An answer made without the service (a `400` for a request that cannot be represented).
+    Answer(LambdaResponse),
+}
+
+/// Reads an event and turns it into the request the service will see (without the Lambda
+/// invocation context, which [`with_lambda_context`] adds).
+///
+/// # Errors
+/// The invocation fails as a whole: the event is not JSON, not an HTTP event, or lacks a field
+/// its source requires.
+pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, InvocationError> {
+    let event = Event::parse(&raw)?;
+    let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(&raw))?;
+    let source_ip = source.client_ip(&event);
+    let mut request = match source.decode(event, config) {
+        Ok(request) => request,
+        Err(Rejected::Event(error)) => return Err(error.into()),
+        Err(Rejected::Request(status, message)) => {
+            tracing::warn!(source = source.name(), %status, "{message}; the service was not called");
+            return Ok(Prepared::Answer(
+                config.shape(LambdaResponse::plain(source, status, message)),
+            ));
+        }
+    };
+    let extensions = request.extensions_mut();
+    #[cfg(feature = "axum")]
+    if let Some(ip) = source_ip {
+        extensions.insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(ip, 0)));
     }
+    extensions.insert(RequestContext::new(source.public(), raw, source_ip));
+    Ok(Prepared::Request { source, request })
+}
+
+/// Adds the Lambda invocation context to a request; returns the Lambda request id.
+pub(crate) fn with_lambda_context(
+    request: &mut Request<Body>,
+    context: lambda_runtime::Context,
+) -> String {
+    let request_id = context.request_id.clone();
+    request.extensions_mut().insert(context);
+    request_id
+}
+
+/// What a failed service leads to under the configured [`ErrorPolicy`]: a 500, or a failed
+/// invocation.
+pub(crate) fn on_failure(
+    config: &Config,
+    source: Source,
+    request_id: Option<&str>,
+    failure: &Failure,
+) -> Result<LambdaResponse, InvocationError> {
+    let request_id = request_id.unwrap_or("-");
+    match config.error_policy {
+        ErrorPolicy::InternalServerError => {
+            tracing::error!(request_id, error = %failure, "answered 500 Internal Server Error");
+            Ok(config.shape(LambdaResponse::internal_server_error(source)))
+        }
+        ErrorPolicy::FailInvocation => {
+            tracing::error!(request_id, error = %failure, "failed the invocation");
+            Err(InvocationError {
+                error_type: "tower_lambda::ServiceError",
+                message: failure.to_string(),
+            })
+        }
+    }
+}
+
+/// The body of the response sent instead of one that is too large for buffered mode.
+pub(crate) fn too_large_message(limit: usize) -> String {
+    format!(
+        "Response Too Large: the response exceeded the buffered limit of {limit} bytes of JSON \
+         (Lambda's 6 MB payload limit; binary bodies grow by a third in base64). \
+         tower-lambda's streaming mode lifts it (Function URLs with invoke mode RESPONSE_STREAM, \
+         REST APIs with response transfer mode STREAM)."
+    )
+}
+
+/// Calls the service and collects its response for a buffered reply.
+pub(crate) async fn respond_buffered<S, B>(
+    service: S,
+    config: &Config,
+    source: Source,
+    request: Request<Body>,
+    request_id: Option<&str>,
+) -> Result<LambdaResponse, InvocationError>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let response = match call_service(service, request).await {
+        Ok(response) => response,
+        Err(failure) => return on_failure(config, source, request_id, &failure),
+    };
+    let (parts, body) = response.into_parts();
+    let form = binary::form(
+        &parts.headers,
+        &config.binary_media_types,
+        parts.extensions.get::<BodyEncoding>().copied(),
+    );
+    let overhead = json_overhead(&parts.headers);
+    let bytes = match collect_limited(body, form, overhead, config.buffered_limit).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(TooLarge { reached })) => {
+            tracing::error!(
+                request_id = request_id.unwrap_or("-"),
+                limit = config.buffered_limit,
+                reached,
+                "the response is too large for buffered mode; answered 500"
+            );
+            let message = too_large_message(config.buffered_limit);
+            return Ok(config.shape(LambdaResponse::plain(
+                source,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                message,
+            )));
+        }
+        Err(failure) => return on_failure(config, source, request_id, &failure),
+    };
+    Ok(config.shape(LambdaResponse {
+        source,
+        status: parts.status,
+        headers: parts.headers,
+        body: binary::encode_as(bytes, form),
+        single_value_headers: false,
+    }))
+}
+
+/// The JSON a response needs besides its body: the status, the header names and values with
+/// their quoting, and the fixed keys, over-estimated a little.
+fn json_overhead(headers: &http::HeaderMap) -> usize {
+    const FIXED: usize = 128;
+    headers.iter().fold(FIXED, |total, (name, value)| {
+        total.saturating_add(name.as_str().len() + value.len() * 2 + 8)
+    })
 }
 
 /// Runs one event through decode → service → encode.
@@ -143,7 +330,6 @@ pub(crate) async fn invoke<S, B>(
     service: S,
     config: &Config,
     raw: Bytes,
-    context: Option<lambda_runtime::Context>,
 ) -> Result<LambdaResponse, InvocationError>
 where
     S: Service<Request<Body>, Response = Response<B>>,
@@ -151,62 +337,10 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let event = Event::parse(&raw)?;
-    let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(&raw))?;
-    let source_ip = source.client_ip(&event);
-    let mut request = match source.decode(event, config) {
-        Ok(request) => request,
-        Err(Rejected::Event(error)) => return Err(error.into()),
-        Err(Rejected::Request(status, message)) => {
-            tracing::warn!(source = source.name(), %status, "{message}; the service was not called");
-            return Ok(config.shape(LambdaResponse::plain(source, status, message)));
+    match prepare(config, raw)? {
+        Prepared::Answer(response) => Ok(response),
+        Prepared::Request { source, request } => {
+            respond_buffered(service, config, source, request, None).await
         }
-    };
-    let request_id = context.as_ref().map(|c| c.request_id.clone());
-    let extensions = request.extensions_mut();
-    if let Some(context) = context {
-        extensions.insert(context);
     }
-    #[cfg(feature = "axum")]
-    if let Some(ip) = source_ip {
-        extensions.insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(ip, 0)));
-    }
-    extensions.insert(RequestContext::new(source.public(), raw, source_ip));
-
-    let result = match call_service(service, request).await {
-        Ok(response) => {
-            let (parts, body) = response.into_parts();
-            collect_body(body).await.map(|bytes| (parts, bytes))
-        }
-        Err(failure) => Err(failure),
-    };
-    let (parts, bytes) = match result {
-        Ok(ok) => ok,
-        Err(failure) => {
-            let request_id = request_id.as_deref().unwrap_or("-");
-            return match config.error_policy {
-                ErrorPolicy::InternalServerError => {
-                    tracing::error!(request_id, error = %failure, "answered 500 Internal Server Error");
-                    Ok(config.shape(LambdaResponse::internal_server_error(source)))
-                }
-                ErrorPolicy::FailInvocation => {
-                    tracing::error!(request_id, error = %failure, "failed the invocation");
-                    Err(InvocationError {
-                        error_type: "tower_lambda::ServiceError",
-                        message: failure.to_string(),
-                    })
-                }
-            };
-        }
-    };
-
-    let choice = parts.extensions.get::<BodyEncoding>().copied();
-    let body = binary::encode(bytes, &parts.headers, &config.binary_media_types, choice);
-    Ok(config.shape(LambdaResponse {
-        source,
-        status: parts.status,
-        headers: parts.headers,
-        body,
-        single_value_headers: false,
-    }))
 }

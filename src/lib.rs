@@ -71,6 +71,7 @@ mod invoke;
 mod local;
 mod response;
 mod runtime;
+mod streaming;
 mod uri;
 
 // One module per event source, each owning both directions.
@@ -78,7 +79,7 @@ mod source;
 
 pub use binary::BodyEncoding;
 pub use body::Body;
-pub use config::{ErrorPolicy, PathMode, Serve};
+pub use config::{ErrorPolicy, PathMode, ResponseMode, Serve, BUFFERED_RESPONSE_LIMIT};
 pub use context::{
     ClientUrl, ContextError, EventSource, PathPrefix, RequestContext, RequestExt, SourceContext,
 };

@@ -3,13 +3,20 @@
 //! `lambda_runtime` would deserialize each event into the handler's payload type through
 //! `serde_path_to_error`, which allocates a string per JSON key. We want the raw bytes instead,
 //! so that [`Event::parse`](crate::event::Event) reads them once, borrowing. A runtime layer
-//! ([`RawEventLayer`]) takes the event bytes out of the invocation, hands them to our handler
-//! through a thread-local slot, and leaves `null` for `lambda_runtime` to deserialize. The slot is
-//! filled and emptied within one synchronous `call` on one thread (`lambda_runtime` calls the
-//! handler's `call` directly from the layer's), so no event can reach another invocation; the
-//! end-to-end tests hold this in place.
+//! ([`InvocationLayer`]) takes the event bytes out of each invocation and decodes them. Then:
+//!
+//! - buffered responses: the decoded request goes to our [`Handler`] through a thread-local slot,
+//!   and `null` is left for `lambda_runtime` to deserialize; `lambda_runtime` posts what the
+//!   handler returns. The slot is filled and emptied within one synchronous `call` on one thread
+//!   (`lambda_runtime` calls the handler's `call` directly from the layer's), so no request can
+//!   reach another invocation; the end-to-end tests hold this in place.
+//! - streamed responses ([`ResponseMode::Streaming`] and a source that can stream): the layer
+//!   answers the invocation itself through [`crate::streaming`], because `lambda_runtime` 1.x
+//!   reports a body that fails mid-stream as more body bytes rather than as the Runtime API's
+//!   error trailers.
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use http::{Request, Response};
 use lambda_runtime::{layers::TracingLayer, Diagnostic, LambdaEvent, LambdaInvocation};
 use serde::de::{Deserialize, Deserializer, IgnoredAny};
@@ -19,14 +26,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
+use tracing::Instrument;
 
-use crate::config::Config;
-use crate::invoke::invoke;
+use crate::config::{Config, ResponseMode};
+use crate::invoke::{prepare, respond_buffered, with_lambda_context, InvocationError, Prepared};
 use crate::response::LambdaResponse;
-use crate::{Body, BoxError, Error};
+use crate::{streaming, Body, BoxError, Error};
 
 thread_local! {
-    static RAW_EVENT: Cell<Option<Bytes>> = const { Cell::new(None) };
+    static PREPARED: Cell<Option<Result<Prepared, InvocationError>>> = const { Cell::new(None) };
 }
 
 /// The environment `lambda_runtime` reads (it panics when one is missing; we report instead).
@@ -58,53 +66,112 @@ where
             problem: "is not a number",
         });
     }
+    let config = Arc::new(config);
+    let streaming = match config.response_mode {
+        Some(ResponseMode::Streaming) => Some(Arc::new(streaming::Client::from_env()?)),
+        _ => None,
+    };
     let handler = Handler {
-        service,
-        config: Arc::new(config),
+        service: service.clone(),
+        config: Arc::clone(&config),
     };
     lambda_runtime::Runtime::new(handler)
         .layer(TracingLayer::new())
-        .layer(RawEventLayer)
+        .layer(InvocationLayer {
+            service,
+            config,
+            streaming,
+        })
         .run_concurrent()
         .await
         .map_err(Error::Runtime)
 }
 
-/// Moves each invocation's raw event bytes into [`RAW_EVENT`] for [`Handler::call`].
-#[derive(Debug, Clone, Copy)]
-struct RawEventLayer;
+/// Decodes each invocation's event; streams the response itself or hands the request to
+/// [`Handler`].
+#[derive(Clone)]
+struct InvocationLayer<S> {
+    service: S,
+    config: Arc<Config>,
+    /// Present in streaming mode.
+    streaming: Option<Arc<streaming::Client>>,
+}
 
-impl<S> Layer<S> for RawEventLayer {
-    type Service = RawEvent<S>;
+impl<Inner, S: Clone> Layer<Inner> for InvocationLayer<S> {
+    type Service = Invocation<Inner, S>;
 
-    fn layer(&self, inner: S) -> RawEvent<S> {
-        RawEvent(inner)
+    fn layer(&self, inner: Inner) -> Self::Service {
+        Invocation {
+            inner,
+            layer: self.clone(),
+        }
     }
 }
 
-#[derive(Debug, Clone)]
-struct RawEvent<S>(S);
+#[derive(Clone)]
+struct Invocation<Inner, S> {
+    inner: Inner,
+    layer: InvocationLayer<S>,
+}
 
-impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for RawEvent<S> {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.0.poll_ready(cx)
+impl<Inner, S, B> Service<LambdaInvocation> for Invocation<Inner, S>
+where
+    Inner: Service<LambdaInvocation, Response = (), Error = BoxError>,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = ();
+    type Error = BoxError;
+    type Future = Either<Inner::Future, BoxFuture<Result<(), BoxError>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut invocation: LambdaInvocation) -> S::Future {
+    fn call(&mut self, mut invocation: LambdaInvocation) -> Self::Future {
         let raw = std::mem::replace(&mut invocation.body, Bytes::from_static(b"null"));
-        RAW_EVENT.with(|slot| slot.set(Some(raw)));
-        let future = self.0.call(invocation);
+        let prepared = prepare(&self.layer.config, raw);
+        let prepared = match (prepared, &self.layer.streaming) {
+            (
+                Ok(Prepared::Request {
+                    source,
+                    mut request,
+                }),
+                Some(client),
+            ) if streaming::can_stream(source) => {
+                let LambdaInvocation { parts, context, .. } = invocation;
+                let span =
+                    tracing::info_span!("Lambda runtime invoke", requestId = %context.request_id);
+                let request_id = with_lambda_context(&mut request, context);
+                let answer = streaming::Answer {
+                    client: Arc::clone(client),
+                    request_id,
+                    invocation_id: parts.headers.get(streaming::INVOCATION_ID).cloned(),
+                };
+                let future = answer.respond(
+                    self.layer.service.clone(),
+                    Arc::clone(&self.layer.config),
+                    source,
+                    request,
+                );
+                return Either::Right(Box::pin(future.instrument(span)));
+            }
+            (prepared, _) => prepared,
+        };
+        PREPARED.with(|slot| slot.set(Some(prepared)));
+        let future = self.inner.call(invocation);
         // Normally the handler has taken it; never let it outlive this invocation.
-        RAW_EVENT.with(Cell::take);
-        future
+        PREPARED.with(Cell::take);
+        Either::Left(future)
     }
 }
 
-/// What `lambda_runtime` deserializes in place of the event (the `null` left by [`RawEvent`]).
+/// What `lambda_runtime` deserializes in place of the event (the `null` left by [`Invocation`]).
 #[derive(Debug)]
 struct Placeholder;
 
@@ -115,13 +182,14 @@ impl<'de> Deserialize<'de> for Placeholder {
     }
 }
 
+/// Answers buffered invocations; `lambda_runtime` posts the result.
 #[derive(Clone)]
 struct Handler<S> {
     service: S,
     config: Arc<Config>,
 }
 
-type HandlerFuture = Pin<Box<dyn Future<Output = Result<LambdaResponse, Diagnostic>> + Send>>;
+type HandlerFuture = BoxFuture<Result<LambdaResponse, Diagnostic>>;
 
 impl<S, B> Service<LambdaEvent<Placeholder>> for Handler<S>
 where
@@ -141,20 +209,27 @@ where
     }
 
     fn call(&mut self, event: LambdaEvent<Placeholder>) -> HandlerFuture {
-        let raw = RAW_EVENT.with(Cell::take);
+        let prepared = PREPARED.with(Cell::take);
         let service = self.service.clone();
         let config = Arc::clone(&self.config);
         Box::pin(async move {
-            let Some(raw) = raw else {
-                return Err(Diagnostic {
+            match prepared {
+                Some(Ok(Prepared::Request {
+                    source,
+                    mut request,
+                })) => {
+                    let request_id = with_lambda_context(&mut request, event.context);
+                    respond_buffered(service, &config, source, request, Some(&request_id))
+                        .await
+                        .map_err(Diagnostic::from)
+                }
+                Some(Ok(Prepared::Answer(response))) => Ok(response),
+                Some(Err(error)) => Err(Diagnostic::from(error)),
+                None => Err(Diagnostic {
                     error_type: "tower_lambda::Internal".to_owned(),
-                    error_message: "the event bytes did not reach tower-lambda's handler"
-                        .to_owned(),
-                });
-            };
-            invoke(service, &config, raw, Some(event.context))
-                .await
-                .map_err(Diagnostic::from)
+                    error_message: "the event did not reach tower-lambda's handler".to_owned(),
+                }),
+            }
         })
     }
 }
