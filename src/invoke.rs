@@ -131,12 +131,14 @@ pub(crate) struct TooLarge {
 /// Reads a whole response body, stopping (and dropping the rest) as soon as the JSON it will
 /// become is sure to exceed `limit` bytes: memory stays bounded whatever the service sends.
 /// Errors and panics of the body become a [`Failure`].
+///
+/// Returns the body and how many bytes JSON escaping will add to it as text.
 async fn collect_limited<B>(
     body: B,
     form: Form,
     overhead: usize,
     limit: usize,
-) -> Result<Result<Bytes, TooLarge>, Failure>
+) -> Result<Result<(Bytes, usize), TooLarge>, Failure>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -164,11 +166,12 @@ where
             }
             chunks.push(data);
         }
-        Ok(Ok(match chunks.len() {
+        let bytes = match chunks.len() {
             0 => Bytes::new(),
             1 => chunks.swap_remove(0),
             _ => Bytes::from(chunks.concat()),
-        }))
+        };
+        Ok(Ok((bytes, escapes)))
     };
     AssertUnwindSafe(collect)
         .catch_unwind()
@@ -285,29 +288,40 @@ where
         parts.extensions.get::<BodyEncoding>().copied(),
     );
     let overhead = json_overhead(&parts.headers);
-    let bytes = match collect_limited(body, form, overhead, config.buffered_limit).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(TooLarge { reached })) => {
-            tracing::error!(
-                request_id = request_id.unwrap_or("-"),
-                limit = config.buffered_limit,
-                reached,
-                "the response is too large for buffered mode; answered 500"
-            );
-            let message = too_large_message(config.buffered_limit);
-            return Ok(config.shape(LambdaResponse::plain(
-                source,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                message,
-            )));
-        }
+    let too_large = |reached: usize| {
+        tracing::error!(
+            request_id = request_id.unwrap_or("-"),
+            limit = config.buffered_limit,
+            reached,
+            "the response is too large for buffered mode; answered 500"
+        );
+        let message = too_large_message(config.buffered_limit);
+        Ok(config.shape(LambdaResponse::plain(
+            source,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            message,
+        )))
+    };
+    let (bytes, escapes) = match collect_limited(body, form, overhead, config.buffered_limit).await
+    {
+        Ok(Ok(collected)) => collected,
+        Ok(Err(TooLarge { reached })) => return too_large(reached),
         Err(failure) => return on_failure(config, source, request_id, &failure),
     };
+    let body = binary::encode_as(bytes, form);
+    // Exact now that the form is known: text that needed much escaping may not fit after all.
+    let escaped = if body.base64 { 0 } else { escapes };
+    let reached = overhead
+        .saturating_add(body.text.len())
+        .saturating_add(escaped);
+    if reached > config.buffered_limit {
+        return too_large(reached);
+    }
     Ok(config.shape(LambdaResponse {
         source,
         status: parts.status,
         headers: parts.headers,
-        body: binary::encode_as(bytes, form),
+        body,
         single_value_headers: false,
     }))
 }

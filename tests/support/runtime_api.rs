@@ -6,24 +6,30 @@
 
 use axum::{
     body::Bytes,
-    extract::{Path, State},
+    extract::{Path, Request, State},
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
     routing::{get, post},
     Router,
 };
+use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, Mutex};
 
 /// What the function posted for one invocation.
+///
+/// A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`) is reported piece by
+/// piece, as it arrives: one `"stream-chunk"` per data frame, `"stream-trailers"` if trailers
+/// came, then `"stream-end"`.
 #[derive(Debug, Clone)]
 pub struct Posted {
     pub request_id: String,
-    /// `"response"` or `"error"`.
+    /// `"response"`, `"error"`, `"stream-chunk"`, `"stream-trailers"` or `"stream-end"`.
     pub kind: String,
     pub error_type: Option<String>,
     pub body: Bytes,
+    pub headers: HeaderMap,
 }
 
 #[derive(Clone)]
@@ -119,13 +125,50 @@ async fn next(State(shared): State<Shared>) -> impl IntoResponse {
     )
 }
 
-async fn response(State(shared): State<Shared>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let _ = shared.posted.send(Posted {
-        request_id: id,
-        kind: "response".into(),
-        error_type: None,
-        body,
-    });
+async fn response(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    request: Request,
+) -> StatusCode {
+    let (parts, mut body) = request.into_parts();
+    let streaming = parts
+        .headers
+        .get("lambda-runtime-function-response-mode")
+        .is_some_and(|mode| mode == "streaming");
+    let post = |kind: &str, body: Bytes, headers: HeaderMap| {
+        let _ = shared.posted.send(Posted {
+            request_id: id.clone(),
+            kind: kind.into(),
+            error_type: None,
+            body,
+            headers,
+        });
+    };
+    if !streaming {
+        let bytes = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        post("response", bytes, parts.headers);
+        return StatusCode::ACCEPTED;
+    }
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) if frame.is_data() => post(
+                "stream-chunk",
+                frame.into_data().unwrap_or_default(),
+                HeaderMap::new(),
+            ),
+            Ok(frame) => post(
+                "stream-trailers",
+                Bytes::new(),
+                frame.into_trailers().unwrap_or_default(),
+            ),
+            Err(_) => break,
+        }
+    }
+    post("stream-end", Bytes::new(), parts.headers);
     StatusCode::ACCEPTED
 }
 
@@ -144,6 +187,7 @@ async fn error(
         kind: "error".into(),
         error_type,
         body,
+        headers,
     });
     StatusCode::ACCEPTED
 }
