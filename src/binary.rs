@@ -124,7 +124,12 @@ pub(crate) fn form(
             let content_type = headers
                 .get(CONTENT_TYPE)
                 .map(|v| essence(v.to_str().unwrap_or("")));
-            !headers.contains_key(CONTENT_ENCODING)
+            // `identity` is the one content coding that leaves the bytes as they are.
+            let encoded = headers
+                .get_all(CONTENT_ENCODING)
+                .iter()
+                .any(|coding| !coding.as_bytes().eq_ignore_ascii_case(b"identity"));
+            !encoded
                 && match content_type {
                     None => true,
                     Some(essence) => {

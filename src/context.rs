@@ -250,26 +250,28 @@ impl RequestContext {
                 .claims
                 .get(name)
                 .map(String::as_str),
+            // Payload 1.0 keeps the whole authorizer as plain fields (Cognito and JWT alike).
             SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => {
-                if let Some(jwt) = &c.authorizer.jwt {
-                    if let Some(value) = jwt.claims.get(name) {
-                        return Some(value);
-                    }
-                }
                 c.authorizer.fields.get("claims")?.get(name)?.as_str()
             }
             _ => None,
         }
     }
 
-    /// The scopes of the caller's JWT (HTTP API JWT authorizer).
-    pub fn scopes(&self) -> Option<&[String]> {
-        let jwt = match self.typed().ok()? {
-            SourceContext::HttpApiV2(c) => c.authorizer.as_ref()?.jwt.as_ref()?,
-            SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => c.authorizer.jwt.as_ref()?,
-            _ => return None,
-        };
-        jwt.scopes.as_deref()
+    /// The scopes of the caller's JWT (HTTP API JWT authorizer, payload 2.0
+    /// `authorizer.jwt.scopes` or 1.0 `authorizer.scopes`).
+    pub fn scopes(&self) -> Option<Vec<&str>> {
+        match self.typed().ok()? {
+            SourceContext::HttpApiV2(c) => {
+                let scopes = c.authorizer.as_ref()?.jwt.as_ref()?.scopes.as_ref()?;
+                Some(scopes.iter().map(String::as_str).collect())
+            }
+            SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => {
+                let scopes = c.authorizer.fields.get("scopes")?.as_array()?;
+                Some(scopes.iter().filter_map(Value::as_str).collect())
+            }
+            _ => None,
+        }
     }
 
     /// The context a Lambda authorizer returned: `requestContext.authorizer.lambda` (HTTP API)

@@ -150,6 +150,21 @@ impl<'a> Event<'a> {
         })
     }
 
+    /// The request's headers: `multiValueHeaders` (every value) unless it is missing or empty,
+    /// else `headers`.
+    pub(crate) fn header_pairs(&self) -> Option<&Pairs<'a>> {
+        prefer_filled(self.multi_value_headers.as_ref(), self.headers.as_ref())
+    }
+
+    /// The query parameters: `multiValueQueryStringParameters` unless it is missing or empty,
+    /// else `queryStringParameters`.
+    pub(crate) fn query_pairs(&self) -> Option<&Pairs<'a>> {
+        prefer_filled(
+            self.multi_value_query_string_parameters.as_ref(),
+            self.query_string_parameters.as_ref(),
+        )
+    }
+
     pub(crate) fn domain_name(&self) -> Option<&str> {
         self.request_context
             .as_ref()?
@@ -191,6 +206,18 @@ impl<'a> Event<'a> {
         let from_http = context.http.as_ref().and_then(|h| h.source_ip.as_ref());
         let from_identity = context.identity.as_ref().and_then(|i| i.source_ip.as_ref());
         from_http.or(from_identity).map(Str::as_str)
+    }
+}
+
+/// The multi-value map when it has anything, else the single-value one (test tools sometimes send
+/// an empty multi-value map beside a filled single-value one).
+fn prefer_filled<'p, 'a>(
+    multi: Option<&'p Pairs<'a>>,
+    single: Option<&'p Pairs<'a>>,
+) -> Option<&'p Pairs<'a>> {
+    match multi {
+        Some(multi) if !multi.0.is_empty() => Some(multi),
+        _ => single.or(multi),
     }
 }
 

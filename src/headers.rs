@@ -14,18 +14,39 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use std::borrow::Cow;
 
+/// More header values than an [`HeaderMap`] can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooManyHeaders;
+
+/// A header map for about `pairs` headers; the capacity is only a hint, so it is kept modest.
+pub(crate) fn map_for(pairs: usize) -> HeaderMap {
+    HeaderMap::with_capacity(pairs.min(128))
+}
+
 /// Appends every pair to `headers`, skipping (with a warning) the ones `http` refuses.
+///
+/// # Errors
+/// When there are more headers than a [`HeaderMap`] can hold: nothing the client sent may be
+/// dropped silently, so the request is refused instead.
 pub(crate) fn append_pairs<'a>(
     headers: &mut HeaderMap,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
-) {
+) -> Result<(), TooManyHeaders> {
     for (name, value) in pairs {
-        append(headers, name, value);
+        append(headers, name, value)?;
     }
+    Ok(())
 }
 
 /// Appends one header, skipping it (with a warning) when `http` refuses its name or value.
-pub(crate) fn append(headers: &mut HeaderMap, name: &str, value: &str) {
+///
+/// # Errors
+/// When the map is full.
+pub(crate) fn append(
+    headers: &mut HeaderMap,
+    name: &str,
+    value: &str,
+) -> Result<(), TooManyHeaders> {
     let name = match HeaderName::from_bytes(name.as_bytes()) {
         Ok(name) => name,
         Err(_) => {
@@ -33,15 +54,17 @@ pub(crate) fn append(headers: &mut HeaderMap, name: &str, value: &str) {
                 header = name,
                 "skipped a request header whose name is not a valid HTTP header name"
             );
-            return;
+            return Ok(());
         }
     };
     match HeaderValue::from_bytes(value.as_bytes()) {
-        Ok(value) => {
-            headers.append(name, value);
-        }
+        Ok(value) => headers
+            .try_append(name, value)
+            .map(drop)
+            .map_err(|_| TooManyHeaders),
         Err(_) => {
             tracing::warn!(header = %name, "skipped a request header whose value is not a valid HTTP header value");
+            Ok(())
         }
     }
 }
@@ -99,6 +122,27 @@ pub(crate) struct SingleValue<'a> {
     pub(crate) headers: &'a HeaderMap,
     pub(crate) separator: &'static str,
     pub(crate) set_cookie: SetCookie,
+}
+
+impl<'a> SingleValue<'a> {
+    /// One string per name for a gateway that reads nothing else (ALB single-value mode,
+    /// Netlify): repeats joined with `", "`, every `Set-Cookie` under its own spelling.
+    pub(crate) fn folded(headers: &'a HeaderMap) -> Self {
+        Self {
+            headers,
+            separator: ", ",
+            set_cookie: SetCookie::CaseVariants,
+        }
+    }
+
+    /// The HTTP API 2.0 shape: repeats joined with `,`, `Set-Cookie` left for `cookies[]`.
+    pub(crate) fn cookies_apart(headers: &'a HeaderMap) -> Self {
+        Self {
+            headers,
+            separator: ",",
+            set_cookie: SetCookie::Apart,
+        }
+    }
 }
 
 /// The letters of `set-cookie` are 9, so 512 distinct spellings exist.
@@ -191,14 +235,27 @@ mod tests {
     #[test]
     fn non_ascii_values_are_kept_as_bytes() {
         let mut headers = HeaderMap::new();
-        append(&mut headers, "x-name", "café 日本\tok");
+        append(&mut headers, "x-name", "café 日本\tok").unwrap();
         assert_eq!(headers["x-name"].as_bytes(), "café 日本\tok".as_bytes());
+    }
+
+    #[test]
+    fn too_many_headers_is_an_error_not_a_panic() {
+        let mut headers = map_for(usize::MAX);
+        let names: Vec<String> = (0..40_000).map(|i| format!("x-{i}")).collect();
+        let result = append_pairs(&mut headers, names.iter().map(|n| (n.as_str(), "v")));
+        assert_eq!(result, Err(TooManyHeaders));
+        // Many values of one name are no problem: every one is kept.
+        let mut headers = map_for(40_000);
+        let result = append_pairs(&mut headers, std::iter::repeat_n(("x", "v"), 40_000));
+        assert_eq!(result, Ok(()));
+        assert_eq!(headers.get_all("x").iter().count(), 40_000);
     }
 
     #[test]
     fn invalid_request_headers_are_skipped_not_fatal() {
         let mut headers = HeaderMap::new();
-        append_pairs(
+        let result = append_pairs(
             &mut headers,
             [
                 ("ok", "1"),
@@ -208,6 +265,7 @@ mod tests {
             ]
             .into_iter(),
         );
+        assert_eq!(result, Ok(()));
         assert_eq!(headers.len(), 2);
         let ok: Vec<_> = headers.get_all("ok").iter().collect();
         assert_eq!(ok, ["1", "2"]);

@@ -1,7 +1,8 @@
 //! Local mode: the same service as a plain HTTP/1.1 server, for `cargo run` on a laptop.
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -14,7 +15,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::Service;
 
+use crate::context::{ClientUrl, PathPrefix};
 use crate::invoke::call_service;
+use crate::response::{plain_headers, INTERNAL_SERVER_ERROR};
 use crate::{Body, BoxError, Error};
 
 /// How long in-flight requests may take to finish after Ctrl-C.
@@ -72,7 +75,7 @@ where
                     }
                 };
                 let connection = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), LocalService { service: service.clone(), peer });
+                    .serve_connection(TokioIo::new(stream), LocalService { service: service.clone(), peer, local: address });
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
@@ -100,7 +103,9 @@ type LocalBody = UnsyncBoxBody<Bytes, BoxError>;
 struct LocalService<S> {
     service: S,
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    peer: std::net::SocketAddr,
+    peer: SocketAddr,
+    /// The address the server listens on, for the client URL of requests without `Host`.
+    local: SocketAddr,
 }
 
 impl<S, B> hyper::service::Service<Request<Incoming>> for LocalService<S>
@@ -117,30 +122,49 @@ where
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let service = self.service.clone();
-        #[allow(unused_mut)]
         let mut request = request.map(Body::incoming);
+        let client_url = client_url(&request, self.local);
+        let extensions = request.extensions_mut();
+        // The same extensions as on Lambda, where they make sense locally.
+        extensions.insert(PathPrefix::default());
+        extensions.insert(client_url);
         #[cfg(feature = "axum")]
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(self.peer));
+        extensions.insert(axum::extract::ConnectInfo(self.peer));
         Box::pin(async move {
             match call_service(service, request).await {
                 Ok(response) => Ok(response.map(|body| body.map_err(Into::into).boxed_unsync())),
                 Err(failure) => {
                     tracing::error!(error = %failure, "answered 500 Internal Server Error");
                     let mut response = Response::new(
-                        Full::new(Bytes::from_static(b"Internal Server Error"))
+                        Full::new(Bytes::from_static(INTERNAL_SERVER_ERROR.as_bytes()))
                             .map_err(|never| match never {})
                             .boxed_unsync(),
                     );
                     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                    response.headers_mut().insert(
-                        http::header::CONTENT_TYPE,
-                        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-                    );
+                    *response.headers_mut() = plain_headers();
                     Ok(response)
                 }
             }
         })
     }
+}
+
+/// The URL a local client requested: `http://` + its `Host` (else the listening address) + the
+/// request target.
+fn client_url(request: &Request<Body>, local: SocketAddr) -> ClientUrl {
+    let authority = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|host| Authority::try_from(host.as_bytes()).ok())
+        .or_else(|| Authority::try_from(local.to_string()).ok());
+    let path_and_query = request.uri().path_and_query().cloned();
+    let url = authority.and_then(|authority| {
+        Uri::builder()
+            .scheme(Scheme::HTTP)
+            .authority(authority)
+            .path_and_query(path_and_query.unwrap_or_else(|| PathAndQuery::from_static("/")))
+            .build()
+            .ok()
+    });
+    ClientUrl(url.unwrap_or_else(|| request.uri().clone()))
 }

@@ -22,15 +22,24 @@ pub(crate) struct LambdaResponse {
     pub(crate) single_value_headers: bool,
 }
 
+/// The body of the adapter's own answer to a failed service.
+pub(crate) const INTERNAL_SERVER_ERROR: &str = "Internal Server Error";
+
+/// The headers of the adapter's own plain-text answers.
+pub(crate) fn plain_headers() -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(1);
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers
+}
+
 impl LambdaResponse {
     /// A plain-text response made by the adapter itself (400 for a bad request, 500 for a failed
     /// service).
     pub(crate) fn plain(source: Source, status: StatusCode, message: impl Into<String>) -> Self {
-        let mut headers = HeaderMap::with_capacity(1);
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
+        let headers = plain_headers();
         Self {
             source,
             status,
@@ -44,7 +53,7 @@ impl LambdaResponse {
         Self::plain(
             source,
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error",
+            INTERNAL_SERVER_ERROR,
         )
     }
 }

@@ -29,9 +29,12 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 
 use crate::config::{Config, ResponseMode};
-use crate::invoke::{prepare, respond_buffered, with_lambda_context, InvocationError, Prepared};
+use crate::invoke::{
+    panic_message, prepare, respond_buffered, with_lambda_context, InvocationError, Prepared,
+};
 use crate::response::LambdaResponse;
 use crate::{streaming, Body, BoxError, Error};
+use std::panic::AssertUnwindSafe;
 
 thread_local! {
     static PREPARED: Cell<Option<Result<Prepared, InvocationError>>> = const { Cell::new(None) };
@@ -135,7 +138,16 @@ where
 
     fn call(&mut self, mut invocation: LambdaInvocation) -> Self::Future {
         let raw = std::mem::replace(&mut invocation.body, Bytes::from_static(b"null"));
-        let prepared = prepare(&self.layer.config, raw);
+        // Decoding runs here, outside `lambda_runtime`'s panic guard: guard it too, so that even
+        // a bug in a decoder fails one invocation rather than the runtime.
+        let prepared =
+            std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&self.layer.config, raw)))
+                .unwrap_or_else(|panic| {
+                    Err(InvocationError {
+                        error_type: "tower_lambda::Internal",
+                        message: format!("decoding the event panicked: {}", panic_message(&*panic)),
+                    })
+                });
         let prepared = match (prepared, &self.layer.streaming) {
             (
                 Ok(Prepared::Request {

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use tower::Service;
 
 use crate::config::Config;
-use crate::headers::{Cookies, SetCookie, SingleValue};
+use crate::headers::{Cookies, SingleValue};
 use crate::invoke::{call_service, on_failure, panic_message, InvocationError};
 use crate::source::Source;
 use crate::{Body, BoxError, Error};
@@ -225,14 +225,7 @@ impl Serialize for Prelude<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut out = serializer.serialize_struct("Prelude", 3)?;
         out.serialize_field("statusCode", &self.status.as_u16())?;
-        out.serialize_field(
-            "headers",
-            &SingleValue {
-                headers: self.headers,
-                separator: ",",
-                set_cookie: SetCookie::Apart,
-            },
-        )?;
+        out.serialize_field("headers", &SingleValue::cookies_apart(self.headers))?;
         out.serialize_field("cookies", &Cookies(self.headers))?;
         out.end()
     }

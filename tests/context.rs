@@ -211,3 +211,14 @@ async fn extractors_give_the_context_or_say_what_is_missing() {
         "{lambda}"
     );
 }
+
+#[tokio::test]
+async fn http_api_v1_jwt_claims_and_scopes() {
+    let mut event = fixture("http_api_v1/doc_example");
+    event["requestContext"]["authorizer"] =
+        json!({"claims": {"claim1": "v1-claim"}, "scopes": ["read", "write"]});
+    let got = summarize(&event).await;
+    assert_eq!(got["source"], "HttpApiV1");
+    assert_eq!(got["claim1"], "v1-claim");
+    assert_eq!(got["scopes"], json!(["read", "write"]));
+}

@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tower_lambda::{Body, BodyEncoding, ClientUrl, PathMode, PathPrefix, Serve};
+use tower_lambda::{Body, BodyEncoding, ClientUrl, PathMode, PathPrefix, RequestContext, Serve};
 
 const SOURCES: [&str; 6] = [
     "rest_api",
@@ -73,6 +73,8 @@ struct SeenRequest {
     body: Vec<u8>,
     prefix: Option<String>,
     client_url: Option<String>,
+    /// `RequestContext::source()`, as `Debug`.
+    source: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,6 +208,10 @@ fn recording(
                 body,
                 prefix: parts.extensions.get::<PathPrefix>().map(|p| p.0.clone()),
                 client_url: parts.extensions.get::<ClientUrl>().map(|u| u.0.to_string()),
+                source: parts
+                    .extensions
+                    .get::<RequestContext>()
+                    .map(|c| format!("{:?}", c.source())),
             });
             Ok::<_, Infallible>(response.build())
         }
@@ -234,6 +240,18 @@ fn request_cases(dir: &Path) -> Vec<String> {
         .collect();
     cases.sort();
     cases
+}
+
+/// The `EventSource` each fixture directory's events must be detected as.
+fn detected_as(source: &str) -> &'static str {
+    match source {
+        "rest_api" => "RestApi",
+        "http_api_v1" => "HttpApiV1",
+        "http_api_v2" => "HttpApiV2",
+        "function_url" => "FunctionUrl",
+        "alb" | "alb_multi" => "Alb",
+        other => panic!("unknown source {other}"),
+    }
 }
 
 /// The response keys that tell which shape (so which source) an event was answered in.
@@ -297,6 +315,7 @@ async fn every_event_decodes_to_the_exact_request() {
                         .clone()
                         .unwrap_or_else(|| expected.uri.clone()),
                 ),
+                source: Some(detected_as(source).to_owned()),
             };
             let got = SeenRequest {
                 headers: normalized(seen.headers),

@@ -13,6 +13,7 @@ use axum::{
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::http::{free_port, send};
+use tower_lambda::{ClientUrl, PathPrefix};
 
 fn app() -> Router {
     Router::new()
@@ -24,6 +25,14 @@ fn app() -> Router {
         .route(
             "/panic",
             get(|| async { panic!("local panic") as &'static str }),
+        )
+        .route(
+            "/urls",
+            get(
+                |PathPrefix(prefix): PathPrefix, ClientUrl(url): ClientUrl| async move {
+                    format!("[{prefix}] {url}")
+                },
+            ),
         )
         .route(
             "/peer",
@@ -40,8 +49,17 @@ fn app() -> Router {
         )
 }
 
+/// Local mode is chosen by the absence of `AWS_LAMBDA_RUNTIME_API`; these tests do not change
+/// the environment (other tests run in parallel threads), they require it.
+fn not_on_lambda() {
+    assert!(
+        std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none(),
+        "run the local-mode tests without AWS_LAMBDA_RUNTIME_API"
+    );
+}
+
 async fn start(app: Router) -> SocketAddr {
-    std::env::remove_var("AWS_LAMBDA_RUNTIME_API");
+    not_on_lambda();
     let port = free_port();
     tokio::spawn(tower_lambda::Serve::new(app).local_port(port).run());
     let address = SocketAddr::from(([127, 0, 0, 1], port));
@@ -90,6 +108,13 @@ async fn serves_real_http_requests_with_the_same_service() {
         "ConnectInfo carries the real peer locally"
     );
 
+    let answer = send(address, "GET", "/urls?x=1", &[], b"").await;
+    assert_eq!(
+        answer.text(),
+        format!("[] http://{address}/urls?x=1"),
+        "the same extensions as on Lambda"
+    );
+
     let answer = send(address, "GET", "/nowhere", &[], b"").await;
     assert_eq!(answer.status, 404);
 }
@@ -110,7 +135,7 @@ async fn a_panic_gets_500_and_the_server_keeps_serving() {
 
 #[tokio::test]
 async fn a_taken_port_is_a_clear_error() {
-    std::env::remove_var("AWS_LAMBDA_RUNTIME_API");
+    not_on_lambda();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let error = tower_lambda::Serve::new(app())

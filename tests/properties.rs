@@ -216,6 +216,23 @@ proptest! {
     }
 
     #[test]
+    fn http_api_v2_named_stage(client in client_request()) {
+        let decoded_path = String::from_utf8(decode(&client.path)).unwrap();
+        let event = json!({
+            "version": "2.0", "rawPath": format!("/dev{decoded_path}"), "rawQueryString": client.query(),
+            "headers": {"host": HOST},
+            "requestContext": {"http": {"method": "GET"}, "stage": "dev", "domainName": HOST},
+            "isBase64Encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(decode(seen.uri.path()), decode(&client.path), "the stage is removed once");
+        prop_assert_eq!(seen.prefix, "/dev");
+        prop_assert_eq!(decode(seen.client_url.path()), decode(&format!("/dev{}", client.path)));
+        prop_assert_eq!(seen.client_url.query().unwrap_or(""), client.query());
+    }
+
+    #[test]
     fn function_url(client in client_request()) {
         let event = json!({
             "version": "2.0", "rawPath": client.path, "rawQueryString": client.query(),

@@ -18,7 +18,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
 use crate::config::Config;
 use crate::event::Event;
-use crate::headers::{MultiValue, SetCookie, SingleValue};
+use crate::headers::{MultiValue, SingleValue};
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
 use crate::Body;
@@ -62,14 +62,7 @@ impl SourceCodec for Alb {
         {
             out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
         } else {
-            out.serialize_field(
-                "headers",
-                &SingleValue {
-                    headers: &response.headers,
-                    separator: ", ",
-                    set_cookie: SetCookie::CaseVariants,
-                },
-            )?;
+            out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
         }
         out.serialize_field("body", &response.body.text)?;
         out.serialize_field("isBase64Encoded", &response.body.base64)?;

@@ -20,9 +20,11 @@ pub(crate) struct FunctionUrl;
 impl SourceCodec for FunctionUrl {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0");
+        // `<url-id>.lambda-url.<region>.on.aws`; a custom domain that merely contains
+        // `.lambda-url.` is not one.
         let on_lambda_url = event
             .domain_name()
-            .is_some_and(|d| d.contains(".lambda-url."));
+            .is_some_and(|d| d.contains(".lambda-url.") && d.ends_with(".on.aws"));
         (is_v2 && on_lambda_url).then_some(Source::FunctionUrl)
     }
 

@@ -15,7 +15,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use super::{assemble, body, method, route, Rejected, Source, SourceCodec, StageRule};
 use crate::config::Config;
 use crate::event::{Event, Str};
-use crate::headers::{self, Cookies, SetCookie, SingleValue};
+use crate::headers::{self, Cookies, SingleValue};
 use crate::response::LambdaResponse;
 use crate::uri::{Encoding, Query};
 use crate::Body;
@@ -66,9 +66,10 @@ pub(super) fn decode_payload_2_0(
     )?;
     let body = body(&mut event)?;
 
-    let mut headers = HeaderMap::with_capacity(event.headers.as_ref().map_or(0, |h| h.len()) + 1);
+    let mut headers = headers::map_for(event.headers.as_ref().map_or(0, |h| h.len()) + 1);
     if let Some(pairs) = &event.headers {
-        headers::append_pairs(&mut headers, pairs.iter());
+        headers::append_pairs(&mut headers, pairs.iter())
+            .map_err(|_| Rejected::too_many_headers())?;
     }
     if let Some(cookies) = event.cookies.as_deref().filter(|c| !c.is_empty()) {
         append_cookies(&mut headers, cookies);
@@ -90,34 +91,46 @@ pub(super) fn decode_payload_2_0(
     )
 }
 
-/// Adds `cookies[]` as one `Cookie` header joined with `"; "`.
+/// Adds `cookies[]` to the one `Cookie` header, joined with `"; "`.
 ///
 /// API Gateway moves the client's cookies out of `headers`; some senders (Function URLs among
-/// them, at times) also leave a `cookie` header in place. A cookie already in such a header is not
-/// added twice, and none is dropped.
+/// them, at times) also leave a `cookie` header in place. A cookie already in that header is not
+/// added twice, the others are appended to it, so the service finds every cookie in one header.
+/// A cookie that cannot be part of a header value is skipped with a warning; the rest are kept.
 fn append_cookies(headers: &mut HeaderMap, cookies: &[Str<'_>]) {
-    let already_sent = |cookie: &str| {
-        headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|header| header.split(';').any(|c| c.trim() == cookie.trim()))
-    };
-    let missing: Vec<&str> = cookies
-        .iter()
-        .map(Str::as_str)
-        .filter(|c| !already_sent(c))
-        .collect();
-    if missing.is_empty() {
+    let existing = headers
+        .get(COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut joined = existing.to_owned();
+    for cookie in cookies.iter().map(|c| c.as_str().trim()) {
+        if cookie.is_empty() || existing.split(';').any(|sent| sent.trim() == cookie) {
+            continue;
+        }
+        if HeaderValue::from_str(cookie).is_err() {
+            tracing::warn!("skipped a request cookie that is not valid in a Cookie header");
+            continue;
+        }
+        if !joined.is_empty() {
+            joined.push_str("; ");
+        }
+        joined.push_str(cookie);
+    }
+    if joined.len() == existing.len() {
         return;
     }
-    match HeaderValue::try_from(missing.join("; ")) {
-        Ok(value) => {
-            headers.append(COOKIE, value);
+    if let Ok(value) = HeaderValue::try_from(joined) {
+        // Replaces the first `Cookie` value (extended above); any further ones stay.
+        let mut values = headers
+            .get_all(COOKIE)
+            .iter()
+            .skip(1)
+            .cloned()
+            .collect::<Vec<_>>();
+        headers.insert(COOKIE, value);
+        for rest in values.drain(..) {
+            headers.append(COOKIE, rest);
         }
-        Err(_) => tracing::warn!(
-            "skipped the request's cookies: they are not a valid Cookie header value"
-        ),
     }
 }
 
@@ -128,14 +141,7 @@ pub(super) fn serialize_payload_2_0<S: Serializer>(
 ) -> Result<S::Ok, S::Error> {
     let mut out = serializer.serialize_struct("Response", 5)?;
     out.serialize_field("statusCode", &response.status.as_u16())?;
-    out.serialize_field(
-        "headers",
-        &SingleValue {
-            headers: &response.headers,
-            separator: ",",
-            set_cookie: SetCookie::Apart,
-        },
-    )?;
+    out.serialize_field("headers", &SingleValue::cookies_apart(&response.headers))?;
     out.serialize_field("cookies", &Cookies(&response.headers))?;
     out.serialize_field("body", &response.body.text)?;
     out.serialize_field("isBase64Encoded", &response.body.base64)?;

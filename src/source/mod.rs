@@ -97,10 +97,7 @@ impl Source {
     pub(crate) fn client_ip(self, event: &Event<'_>) -> Option<std::net::IpAddr> {
         let text = match self {
             Self::Alb { .. } => {
-                let headers = event
-                    .multi_value_headers
-                    .as_ref()
-                    .or(event.headers.as_ref())?;
+                let headers = event.header_pairs()?;
                 let forwarded = headers
                     .iter()
                     .filter(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
@@ -151,6 +148,13 @@ pub(crate) enum Rejected {
 impl Rejected {
     fn bad_request(message: impl Into<String>) -> Self {
         Self::Request(StatusCode::BAD_REQUEST, message.into())
+    }
+
+    pub(crate) fn too_many_headers() -> Self {
+        Self::Request(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "the request has more header values than can be represented".to_owned(),
+        )
     }
 }
 
@@ -233,12 +237,13 @@ pub(crate) fn route<'p>(
             }
         }
         StageRule::InContextPath => {
-            let in_front = event
-                .context_path()
-                .map_or("", |requested| requested_prefix(requested, path));
-            if !in_front.is_empty() {
-                routed.prefix = in_front.to_owned();
-                routed.requested = Cow::Owned(format!("{in_front}{path}"));
+            if let Some(requested) = event.context_path() {
+                let in_front = requested_prefix(requested, path);
+                if !in_front.is_empty() {
+                    routed.prefix = in_front.to_owned();
+                    // Exactly what the client requested, trailing slash and all.
+                    routed.requested = Cow::Owned(requested.to_owned());
+                }
             }
         }
         StageRule::None => {}
@@ -248,6 +253,8 @@ pub(crate) fn route<'p>(
         Some(matched) => Some(Cow::Owned(format!("/{}", matched.trim_matches('/')))),
         None => config.strip_base_path.as_deref().map(Cow::Borrowed),
     };
+    // Never twice: a prefix read from `requestContext.path` may already hold the base path.
+    let base_path = base_path.filter(|base| !routed.prefix.ends_with(base.trim_end_matches('/')));
     if let Some(base_path) = base_path {
         if let Some(rest) = uri::strip_segments(routed.route, &base_path) {
             routed.prefix.push_str(base_path.trim_end_matches('/'));
@@ -298,18 +305,19 @@ pub(crate) fn assemble(
         as_requested,
     )
     .map_err(|error| Rejected::bad_request(format!("the request URI is invalid: {error}")))?;
-    let removed = if as_requested {
+    // The prefix as it appears in the client's URL (escaped like the path).
+    let removed = if as_requested || routed.prefix.is_empty() {
         String::new()
     } else {
-        routed.prefix
+        let mut escaped = String::with_capacity(routed.prefix.len());
+        uri::push_path(&mut escaped, &routed.prefix, path_encoding);
+        escaped
     };
     if config.forwarded_prefix_header {
         // Whatever the client sent under this name must not be mistaken for ours.
         headers.remove(&X_FORWARDED_PREFIX);
-        if !removed.is_empty() {
-            if let Ok(value) = http::HeaderValue::from_str(
-                uris.client.path().get(..removed.len()).unwrap_or(&removed),
-            ) {
+        if let Ok(value) = http::HeaderValue::from_str(&removed) {
+            if !removed.is_empty() {
                 headers.insert(X_FORWARDED_PREFIX, value);
             }
         }
@@ -340,20 +348,15 @@ pub(crate) fn decode_payload_1_0(
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
     let body = body(&mut event)?;
 
-    let header_pairs = event
-        .multi_value_headers
-        .as_ref()
-        .or(event.headers.as_ref());
-    let mut headers = HeaderMap::with_capacity(header_pairs.map_or(0, |p| p.len()));
+    let header_pairs = event.header_pairs();
+    let mut headers = headers::map_for(header_pairs.map_or(0, |p| p.len()));
     if let Some(pairs) = header_pairs {
-        headers::append_pairs(&mut headers, pairs.iter());
+        headers::append_pairs(&mut headers, pairs.iter())
+            .map_err(|_| Rejected::too_many_headers())?;
     }
 
     let mut query = Query::default();
-    let params = event
-        .multi_value_query_string_parameters
-        .as_ref()
-        .or(event.query_string_parameters.as_ref());
+    let params = event.query_pairs();
     for (key, value) in params.into_iter().flat_map(|pairs| pairs.iter()) {
         query.param(key, value, query_encoding);
     }

@@ -16,7 +16,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
 use crate::config::Config;
 use crate::event::Event;
-use crate::headers::{MultiValue, SetCookie, SingleValue};
+use crate::headers::{MultiValue, SingleValue};
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
 use crate::Body;
@@ -55,14 +55,7 @@ pub(super) fn serialize_payload_1_0<S: Serializer>(
     let mut out = serializer.serialize_struct("Response", 4)?;
     out.serialize_field("statusCode", &response.status.as_u16())?;
     if response.single_value_headers {
-        out.serialize_field(
-            "headers",
-            &SingleValue {
-                headers: &response.headers,
-                separator: ", ",
-                set_cookie: SetCookie::CaseVariants,
-            },
-        )?;
+        out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
     } else {
         out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
     }
