@@ -109,6 +109,7 @@ pub(crate) struct Config {
     pub(crate) forwarded_prefix_header: bool,
     pub(crate) buffered_limit: usize,
     pub(crate) response_mode: Option<ResponseMode>,
+    pub(crate) deadline_margin: Option<std::time::Duration>,
 }
 
 /// Lambda's limit on a buffered (non-streaming) response: 6 MB of JSON.
@@ -126,6 +127,7 @@ impl Default for Config {
             forwarded_prefix_header: false,
             buffered_limit: BUFFERED_RESPONSE_LIMIT,
             response_mode: None,
+            deadline_margin: None,
         }
     }
 }
@@ -268,6 +270,24 @@ impl<S> Serve<S> {
     /// ```
     pub fn buffered_response_limit(mut self, bytes: usize) -> Self {
         self.config.buffered_limit = bytes;
+        self
+    }
+
+    /// Answer `504 Gateway Timeout` (`text/plain`, saying why) `margin` before the invocation's
+    /// deadline when the service has not answered by then, instead of letting Lambda end the
+    /// invocation with no response at all (the client would get an opaque `502`/`504` and the
+    /// logs a bare "Task timed out"). Off by default. In streaming mode the margin applies until
+    /// the status and headers are sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).deadline_margin(Duration::from_millis(500));
+    /// ```
+    pub fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
+        self.config.deadline_margin = Some(margin);
         self
     }
 

@@ -263,8 +263,73 @@ pub(crate) fn too_large_message(limit: usize) -> String {
     )
 }
 
-/// Calls the service and collects its response for a buffered reply.
+/// How long the service may take before the adapter answers `504`: the time left until the
+/// invocation's deadline less [`Config::deadline_margin`]; `None` when the option is off or there
+/// is no deadline (tests, local mode).
+pub(crate) fn time_budget(request: &Request<Body>, config: &Config) -> Option<std::time::Duration> {
+    let margin = config.deadline_margin?;
+    let deadline = request
+        .extensions()
+        .get::<lambda_runtime::Context>()?
+        .deadline();
+    let left = deadline
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    Some(left.saturating_sub(margin))
+}
+
+/// The adapter's answer when the service runs into the deadline margin.
+pub(crate) fn deadline_response(
+    config: &Config,
+    source: Source,
+    request_id: Option<&str>,
+) -> LambdaResponse {
+    let margin = config.deadline_margin.unwrap_or_default();
+    tracing::error!(
+        request_id = request_id.unwrap_or("-"),
+        margin_ms = margin.as_millis() as u64,
+        "the service did not answer before the invocation's deadline; answered 504"
+    );
+    let message = format!(
+        "Gateway Timeout: the service did not answer within the Lambda invocation's time limit \
+         (tower-lambda answers {} ms before the deadline instead of letting Lambda end the \
+         invocation without a response).",
+        margin.as_millis()
+    );
+    config.shape(LambdaResponse::plain(
+        source,
+        StatusCode::GATEWAY_TIMEOUT,
+        message,
+    ))
+}
+
+/// Calls the service and collects its response for a buffered reply, within the time budget
+/// (see [`time_budget`]).
 pub(crate) async fn respond_buffered<S, B>(
+    service: S,
+    config: &Config,
+    source: Source,
+    request: Request<Body>,
+    request_id: Option<&str>,
+) -> Result<LambdaResponse, InvocationError>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let budget = time_budget(&request, config);
+    let work = respond_buffered_unbounded(service, config, source, request, request_id);
+    match budget {
+        None => work.await,
+        Some(budget) => match tokio::time::timeout(budget, work).await {
+            Ok(result) => result,
+            Err(_) => Ok(deadline_response(config, source, request_id)),
+        },
+    }
+}
+
+async fn respond_buffered_unbounded<S, B>(
     service: S,
     config: &Config,
     source: Source,

@@ -23,7 +23,9 @@ use tower::Service;
 
 use crate::config::Config;
 use crate::headers::{Cookies, SingleValue};
-use crate::invoke::{call_service, on_failure, panic_message, InvocationError};
+use crate::invoke::{
+    call_service, deadline_response, on_failure, panic_message, time_budget, InvocationError,
+};
 use crate::source::Source;
 use crate::{Body, BoxError, Error};
 
@@ -79,7 +81,20 @@ impl Answer {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        match call_service(service, request).await {
+        let budget = time_budget(&request, &config);
+        let called = call_service(service, request);
+        let called = match budget {
+            None => called.await,
+            Some(budget) => match tokio::time::timeout(budget, called).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let response = deadline_response(&config, source, Some(&self.request_id));
+                    let body = http_body_util::Full::new(Bytes::from(response.body.text));
+                    return self.stream(response.status, &response.headers, body).await;
+                }
+            },
+        };
+        match called {
             Ok(response) => {
                 let (parts, body) = response.into_parts();
                 self.stream(parts.status, &parts.headers, body).await

@@ -34,13 +34,13 @@ pub struct Posted {
 
 #[derive(Clone)]
 struct Shared {
-    events: Arc<Mutex<mpsc::UnboundedReceiver<(String, Bytes)>>>,
+    events: Arc<Mutex<mpsc::UnboundedReceiver<(String, Bytes, u128)>>>,
     posted: mpsc::UnboundedSender<Posted>,
 }
 
 pub struct RuntimeApi {
     pub address: SocketAddr,
-    events: mpsc::UnboundedSender<(String, Bytes)>,
+    events: mpsc::UnboundedSender<(String, Bytes, u128)>,
     posted: mpsc::UnboundedReceiver<Posted>,
 }
 
@@ -70,10 +70,25 @@ impl RuntimeApi {
         }
     }
 
-    /// Queues an event under a request id.
+    /// Queues an event under a request id, with a deadline 30 s away.
     pub fn send(&self, request_id: &str, event: impl Into<Bytes>) {
+        self.send_with_deadline(request_id, event, std::time::Duration::from_secs(30));
+    }
+
+    /// Queues an event whose invocation deadline is `time_limit` from now.
+    pub fn send_with_deadline(
+        &self,
+        request_id: &str,
+        event: impl Into<Bytes>,
+        time_limit: std::time::Duration,
+    ) {
+        let deadline = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            + time_limit.as_millis();
         self.events
-            .send((request_id.to_owned(), event.into()))
+            .send((request_id.to_owned(), event.into(), deadline))
             .unwrap();
     }
 
@@ -95,18 +110,13 @@ impl RuntimeApi {
 }
 
 async fn next(State(shared): State<Shared>) -> impl IntoResponse {
-    let (request_id, event) = shared
+    let (request_id, event, deadline) = shared
         .events
         .lock()
         .await
         .recv()
         .await
         .expect("the test keeps the event queue open");
-    let deadline = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-        + 30_000;
     (
         [
             ("lambda-runtime-aws-request-id", request_id),
