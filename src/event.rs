@@ -74,11 +74,68 @@ pub(crate) struct Event<'a> {
     pub(crate) multi_value_query_string_parameters: Option<Pairs<'a>>,
     #[serde(borrow)]
     pub(crate) cookies: Option<Vec<Str<'a>>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "body")]
     pub(crate) body: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "flag")]
     pub(crate) is_base64_encoded: Option<bool>,
     #[serde(borrow)]
     pub(crate) request_context: Option<RequestContext<'a>>,
+}
+
+/// `body`: a string or null; anything else is an error that names the field.
+fn body<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Str<'a>>, D::Error> {
+    struct BodyVisitor<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de: 'a, 'a> Visitor<'de> for BodyVisitor<'a> {
+        type Value = Option<Str<'a>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("`body` to be a string or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Borrowed(v))))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v.to_owned()))))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v))))
+        }
+    }
+    deserializer.deserialize_any(BodyVisitor(std::marker::PhantomData))
+}
+
+/// `isBase64Encoded`: a boolean, null, or the strings `"true"`/`"false"` (some test tools send
+/// those); anything else is an error that names the field.
+fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    struct FlagVisitor;
+    impl Visitor<'_> for FlagVisitor {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("`isBase64Encoded` to be a boolean")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            match v.to_ascii_lowercase().as_str() {
+                "true" => Ok(Some(true)),
+                "false" => Ok(Some(false)),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
+    deserializer.deserialize_any(FlagVisitor)
 }
 
 /// The parts of `requestContext` the adapter reads.
