@@ -161,6 +161,7 @@ impl Config {
 pub struct Serve<S> {
     service: S,
     config: Config,
+    on_shutdown: Option<crate::shutdown::Hook>,
 }
 
 impl<S> Serve<S> {
@@ -169,6 +170,7 @@ impl<S> Serve<S> {
         Self {
             service,
             config: Config::default(),
+            on_shutdown: None,
         }
     }
 
@@ -291,6 +293,31 @@ impl<S> Serve<S> {
         self
     }
 
+    /// Runs `hook` at shutdown: on SIGTERM (or Ctrl-C), `serve` stops taking new requests, lets
+    /// the ones in flight finish, runs the hook, and returns `Ok(())`. Use it to flush telemetry
+    /// or close connections.
+    ///
+    /// On Lambda, SIGTERM reaches only functions that have an extension; with the
+    /// `graceful-shutdown` cargo feature, setting a hook registers a no-op internal extension for
+    /// that (Lambda then allows about 500 ms for the hook).
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).on_shutdown(|| async {
+    ///     println!("flushing metrics");
+    /// });
+    /// ```
+    pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_shutdown = Some(Box::new(move || Box::pin(hook())));
+        self
+    }
+
     /// What a failing service leads to; see [`ErrorPolicy`].
     pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
         self.config.error_policy = policy;
@@ -371,14 +398,14 @@ impl<S> Serve<S> {
             config.response_mode = ResponseMode::from_env();
         }
         if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-            runtime::run(self.service, config).await
+            runtime::run(self.service, config, self.on_shutdown).await
         } else {
             let port = config
                 .local_port
                 .or_else(|| std::env::var("PORT").ok()?.parse().ok())
                 .unwrap_or(3000);
             let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            local::run(self.service, address).await
+            local::run(self.service, address, self.on_shutdown).await
         }
     }
 }

@@ -71,6 +71,7 @@ mod invoke;
 mod local;
 mod response;
 mod runtime;
+mod shutdown;
 mod streaming;
 mod uri;
 

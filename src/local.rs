@@ -18,12 +18,17 @@ use tower::Service;
 use crate::context::{ClientUrl, PathPrefix};
 use crate::invoke::call_service;
 use crate::response::{plain_headers, INTERNAL_SERVER_ERROR};
+use crate::shutdown::{self, Hook};
 use crate::{Body, BoxError, Error};
 
 /// How long in-flight requests may take to finish after Ctrl-C.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-pub(crate) async fn run<S, B>(service: S, address: SocketAddr) -> Result<(), Error>
+pub(crate) async fn run<S, B>(
+    service: S,
+    address: SocketAddr,
+    on_shutdown: Option<Hook>,
+) -> Result<(), Error>
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -34,13 +39,12 @@ where
     let listener = TcpListener::bind(address)
         .await
         .map_err(|source| Error::Bind { address, source })?;
-    let shutdown = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handler can be installed: serve until the process is killed.
-            std::future::pending::<()>().await;
-        }
-    };
-    serve_listener(listener, service, shutdown).await
+    let shutdown = shutdown::signal();
+    serve_listener(listener, service, shutdown).await?;
+    if let Some(hook) = on_shutdown {
+        hook().await;
+    }
+    Ok(())
 }
 
 /// Serves connections from `listener` until `shutdown` completes, then lets in-flight requests

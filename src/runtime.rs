@@ -33,6 +33,7 @@ use crate::invoke::{
     panic_message, prepare, respond_buffered, with_lambda_context, InvocationError, Prepared,
 };
 use crate::response::LambdaResponse;
+use crate::shutdown::{self, Hook, InFlight, Tracked};
 use crate::{streaming, Body, BoxError, Error};
 use std::panic::AssertUnwindSafe;
 
@@ -47,7 +48,11 @@ const REQUIRED_ENV: [&str; 3] = [
     "AWS_LAMBDA_FUNCTION_VERSION",
 ];
 
-pub(crate) async fn run<S, B>(service: S, config: Config) -> Result<(), Error>
+pub(crate) async fn run<S, B>(
+    service: S,
+    config: Config,
+    on_shutdown: Option<Hook>,
+) -> Result<(), Error>
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -78,16 +83,40 @@ where
         service: service.clone(),
         config: Arc::clone(&config),
     };
-    lambda_runtime::Runtime::new(handler)
+    let in_flight = InFlight::default();
+    if on_shutdown.is_some() {
+        shutdown::register_extension().await;
+    }
+    let signal = shutdown::signal();
+    let runtime = lambda_runtime::Runtime::new(handler)
         .layer(TracingLayer::new())
         .layer(InvocationLayer {
             service,
             config,
             streaming,
+            in_flight: in_flight.clone(),
         })
-        .run_concurrent()
-        .await
-        .map_err(Error::Runtime)
+        .run_concurrent();
+    tokio::pin!(runtime);
+    tokio::select! {
+        stopped = &mut runtime => return stopped.map_err(Error::Runtime),
+        () = signal => {}
+    }
+    // Keep driving the runtime, so work in flight finishes and is answered, but no longer than
+    // Lambda waits.
+    let drained = tokio::time::timeout(shutdown::LAMBDA_GRACE, in_flight.drained());
+    tokio::select! {
+        stopped = &mut runtime => stopped.map_err(Error::Runtime)?,
+        finished = drained => {
+            if finished.is_err() {
+                tracing::warn!("in-flight invocations did not finish within {:?}", shutdown::LAMBDA_GRACE);
+            }
+        }
+    }
+    if let Some(hook) = on_shutdown {
+        hook().await;
+    }
+    Ok(())
 }
 
 /// Decodes each invocation's event; streams the response itself or hands the request to
@@ -98,6 +127,7 @@ struct InvocationLayer<S> {
     config: Arc<Config>,
     /// Present in streaming mode.
     streaming: Option<Arc<streaming::Client>>,
+    in_flight: InFlight,
 }
 
 impl<Inner, S: Clone> Layer<Inner> for InvocationLayer<S> {
@@ -130,7 +160,7 @@ where
 {
     type Response = ();
     type Error = BoxError;
-    type Future = Either<Inner::Future, BoxFuture<Result<(), BoxError>>>;
+    type Future = Tracked<Either<Inner::Future, BoxFuture<Result<(), BoxError>>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.inner.poll_ready(cx)
@@ -171,7 +201,10 @@ where
                     source,
                     request,
                 );
-                return Either::Right(Box::pin(future.instrument(span)));
+                return self
+                    .layer
+                    .in_flight
+                    .track(Either::Right(Box::pin(future.instrument(span))));
             }
             (prepared, _) => prepared,
         };
@@ -179,7 +212,7 @@ where
         let future = self.inner.call(invocation);
         // Normally the handler has taken it; never let it outlive this invocation.
         PREPARED.with(Cell::take);
-        Either::Left(future)
+        self.layer.in_flight.track(Either::Left(future))
     }
 }
 
