@@ -9,6 +9,7 @@
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -64,14 +65,16 @@ pub(crate) struct Event<'a> {
     pub(crate) raw_path: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) raw_query_string: Option<Str<'a>>,
+    // The four maps are only located here (a skip-scan, no allocation); the one a source uses is
+    // read once, later. REST and ALB events carry both a single- and a multi-value map.
     #[serde(borrow)]
-    pub(crate) headers: Option<Pairs<'a>>,
+    pub(crate) headers: Option<&'a RawValue>,
     #[serde(borrow)]
-    pub(crate) multi_value_headers: Option<Pairs<'a>>,
+    pub(crate) multi_value_headers: Option<&'a RawValue>,
     #[serde(borrow)]
-    pub(crate) query_string_parameters: Option<Pairs<'a>>,
+    pub(crate) query_string_parameters: Option<&'a RawValue>,
     #[serde(borrow)]
-    pub(crate) multi_value_query_string_parameters: Option<Pairs<'a>>,
+    pub(crate) multi_value_query_string_parameters: Option<&'a RawValue>,
     #[serde(borrow)]
     pub(crate) cookies: Option<Vec<Str<'a>>>,
     #[serde(borrow, default, deserialize_with = "body")]
@@ -209,16 +212,27 @@ impl<'a> Event<'a> {
 
     /// The request's headers: `multiValueHeaders` (every value) unless it is missing or empty,
     /// else `headers`.
-    pub(crate) fn header_pairs(&self) -> Option<&Pairs<'a>> {
-        prefer_filled(self.multi_value_headers.as_ref(), self.headers.as_ref())
+    pub(crate) fn header_pairs(&self) -> Result<Option<Pairs<'a>>, EventError> {
+        prefer_filled(
+            (self.multi_value_headers, "multiValueHeaders"),
+            (self.headers, "headers"),
+        )
+    }
+
+    /// `headers` alone (payload 2.0, which has no multi-value map).
+    pub(crate) fn single_value_headers(&self) -> Result<Option<Pairs<'a>>, EventError> {
+        read_pairs(self.headers, "headers")
     }
 
     /// The query parameters: `multiValueQueryStringParameters` unless it is missing or empty,
     /// else `queryStringParameters`.
-    pub(crate) fn query_pairs(&self) -> Option<&Pairs<'a>> {
+    pub(crate) fn query_pairs(&self) -> Result<Option<Pairs<'a>>, EventError> {
         prefer_filled(
-            self.multi_value_query_string_parameters.as_ref(),
-            self.query_string_parameters.as_ref(),
+            (
+                self.multi_value_query_string_parameters,
+                "multiValueQueryStringParameters",
+            ),
+            (self.query_string_parameters, "queryStringParameters"),
         )
     }
 
@@ -266,15 +280,27 @@ impl<'a> Event<'a> {
     }
 }
 
+/// Reads one of the event's maps of strings (or of lists of strings).
+fn read_pairs<'a>(
+    map: Option<&'a RawValue>,
+    field: &'static str,
+) -> Result<Option<Pairs<'a>>, EventError> {
+    map.map(|raw| {
+        serde_json::from_str::<Pairs<'a>>(raw.get())
+            .map_err(|error| EventError::InvalidField(format!("`{field}`: {error}")))
+    })
+    .transpose()
+}
+
 /// The multi-value map when it has anything, else the single-value one (test tools sometimes send
 /// an empty multi-value map beside a filled single-value one).
-fn prefer_filled<'p, 'a>(
-    multi: Option<&'p Pairs<'a>>,
-    single: Option<&'p Pairs<'a>>,
-) -> Option<&'p Pairs<'a>> {
-    match multi {
-        Some(multi) if !multi.0.is_empty() => Some(multi),
-        _ => single.or(multi),
+fn prefer_filled<'a>(
+    (multi, multi_field): (Option<&'a RawValue>, &'static str),
+    (single, single_field): (Option<&'a RawValue>, &'static str),
+) -> Result<Option<Pairs<'a>>, EventError> {
+    match read_pairs(multi, multi_field)? {
+        Some(pairs) if !pairs.0.is_empty() => Ok(Some(pairs)),
+        empty => Ok(read_pairs(single, single_field)?.or(empty)),
     }
 }
 

@@ -199,7 +199,9 @@ pub(crate) enum Prepared {
 pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, InvocationError> {
     let event = Event::parse(&raw)?;
     let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(&raw))?;
-    let source_ip = source.client_ip(&event);
+    let context_ip = event
+        .context_source_ip()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
     let mut request = match source.decode(event, config) {
         Ok(request) => request,
         Err(Rejected::Event(error)) => return Err(error.into()),
@@ -210,6 +212,7 @@ pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, Invocatio
             ));
         }
     };
+    let source_ip = source.client_ip(context_ip, request.headers());
     let extensions = request.extensions_mut();
     #[cfg(feature = "axum")]
     if let Some(ip) = source_ip {

@@ -124,3 +124,55 @@ fn init_logging() {
         }
     });
 }
+
+/// Entry points for the crate's own benchmarks (`benches/`), which compare the decoding and
+/// encoding halves separately. Not part of the API: no stability promise.
+#[doc(hidden)]
+pub mod __bench {
+    use bytes::Bytes;
+    use http::{Request, Response};
+
+    use crate::config::Config;
+    use crate::invoke::{prepare, respond_buffered, Prepared};
+    use crate::source::Source;
+    use crate::{Body, BoxError};
+
+    /// An event decoded into the request the service sees.
+    pub struct Decoded {
+        /// The request.
+        pub request: Request<Body>,
+        source: Source,
+    }
+
+    /// Decodes one event (what happens before the service is called).
+    pub fn decode(raw: Bytes) -> Option<Decoded> {
+        match prepare(&Config::default(), raw).ok()? {
+            Prepared::Request { source, request } => Some(Decoded { request, source }),
+            Prepared::Answer(_) => None,
+        }
+    }
+
+    /// Encodes `response` as the JSON `decoded`'s source reads (what happens after the service
+    /// answered), through the same collection and size guard as production.
+    pub async fn encode<B>(decoded: &Decoded, response: Response<B>) -> Option<String>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let mut once = Some(response);
+        let answer = tower::service_fn(move |_: Request<Body>| {
+            let response = once.take();
+            async move { response.ok_or("answered twice") }
+        });
+        let response = respond_buffered(
+            answer,
+            &Config::default(),
+            decoded.source,
+            Request::new(Body::empty()),
+            None,
+        )
+        .await
+        .ok()?;
+        serde_json::to_string(&response).ok()
+    }
+}

@@ -132,9 +132,13 @@ async fn a_v2_event_without_a_method_fails_naming_the_field() {
 async fn a_field_of_the_wrong_type_fails_the_invocation() {
     let (app, _) = counting();
     let mut event = rest_event("GET", "/");
-    event["headers"] = json!(["not", "a", "map"]);
+    event["multiValueHeaders"] = json!(["not", "a", "map"]);
     let error = Serve::new(app).invoke(event.to_string()).await.unwrap_err();
     assert!(error.message().contains("wrong type"), "{error}");
+    assert!(
+        error.message().contains("`multiValueHeaders`"),
+        "names the field: {error}"
+    );
 }
 
 #[tokio::test]

@@ -78,3 +78,15 @@ fn status_line(status: StatusCode) -> String {
         status.canonical_reason().unwrap_or("Unknown")
     )
 }
+
+/// The client's address: the last `X-Forwarded-For` entry, the one ALB appends (in its default
+/// `append` mode); the entries before it came from the client and are not trusted.
+pub(super) fn client_ip(headers: &http::HeaderMap) -> Option<std::net::IpAddr> {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .last()?
+        .to_str()
+        .ok()?;
+    forwarded.rsplit(',').next()?.trim().parse().ok()
+}

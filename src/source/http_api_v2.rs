@@ -66,8 +66,9 @@ pub(super) fn decode_payload_2_0(
     )?;
     let body = body(&mut event)?;
 
-    let mut headers = headers::map_for(event.headers.as_ref().map_or(0, |h| h.len()) + 1);
-    if let Some(pairs) = &event.headers {
+    let header_pairs = event.single_value_headers().map_err(Rejected::Event)?;
+    let mut headers = headers::map_for(header_pairs.as_ref().map_or(0, |h| h.len()) + 1);
+    if let Some(pairs) = &header_pairs {
         headers::append_pairs(&mut headers, pairs.iter())
             .map_err(|_| Rejected::too_many_headers())?;
     }

@@ -92,22 +92,17 @@ impl Source {
         }
     }
 
-    /// The client's IP address as the event source saw it. For ALB that is the last
-    /// `X-Forwarded-For` entry, the one ALB appended; the entries before it came from the client.
-    pub(crate) fn client_ip(self, event: &Event<'_>) -> Option<std::net::IpAddr> {
-        let text = match self {
-            Self::Alb { .. } => {
-                let headers = event.header_pairs()?;
-                let forwarded = headers
-                    .iter()
-                    .filter(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
-                    .last()?
-                    .1;
-                forwarded.rsplit(',').next()?.trim()
-            }
-            _ => event.context_source_ip()?,
-        };
-        text.parse().ok()
+    /// The client's IP address as the event source saw it: from the event's request context,
+    /// or for ALB (which has none) from the decoded request's headers.
+    pub(crate) fn client_ip(
+        self,
+        context_ip: Option<std::net::IpAddr>,
+        headers: &HeaderMap,
+    ) -> Option<std::net::IpAddr> {
+        match self {
+            Self::Alb { .. } => alb::client_ip(headers),
+            _ => context_ip,
+        }
     }
 
     /// A short name for logs and messages.
@@ -229,7 +224,12 @@ pub(crate) fn route<'p>(
     };
     match stage_rule {
         StageRule::InPath => {
-            let stage = event.named_stage();
+            // Stage names have no `/`; trimming keeps an odd one from leaving the prefix and the
+            // stripped path out of step.
+            let stage = event
+                .named_stage()
+                .map(|s| s.trim_end_matches('/'))
+                .filter(|s| !s.is_empty());
             let rest = stage.and_then(|s| uri::strip_segments(path.strip_prefix('/')?, s));
             if let (Some(stage), Some(rest)) = (stage, rest) {
                 routed.prefix = format!("/{stage}");
@@ -348,16 +348,16 @@ pub(crate) fn decode_payload_1_0(
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
     let body = body(&mut event)?;
 
-    let header_pairs = event.header_pairs();
-    let mut headers = headers::map_for(header_pairs.map_or(0, |p| p.len()));
-    if let Some(pairs) = header_pairs {
+    let header_pairs = event.header_pairs().map_err(Rejected::Event)?;
+    let mut headers = headers::map_for(header_pairs.as_ref().map_or(0, |p| p.len()));
+    if let Some(pairs) = &header_pairs {
         headers::append_pairs(&mut headers, pairs.iter())
             .map_err(|_| Rejected::too_many_headers())?;
     }
 
     let mut query = Query::default();
-    let params = event.query_pairs();
-    for (key, value) in params.into_iter().flat_map(|pairs| pairs.iter()) {
+    let params = event.query_pairs().map_err(Rejected::Event)?;
+    for (key, value) in params.iter().flat_map(|pairs| pairs.iter()) {
         query.param(key, value, query_encoding);
     }
 
