@@ -85,7 +85,7 @@ pub(super) fn client_ip(headers: &http::HeaderMap) -> Option<std::net::IpAddr> {
     let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()
-        .last()?
+        .next_back()?
         .to_str()
         .ok()?;
     forwarded.rsplit(',').next()?.trim().parse().ok()
