@@ -103,43 +103,39 @@ async fn main() {
 
     println!("| Adapter | Invocations | Invocations/s | CPU µs per invocation |");
     println!("|---|---|---|---|");
+    // Each runtime runs in this task beside the driver (`lambda_http::run`'s future is not
+    // `Send`), and stops when the driver is done.
     let mut api = RuntimeApi::start().await;
     api.set_lambda_env();
-    let ours = tokio::spawn(tower_lambda::serve(tower::service_fn(
-        |_: Request<tower_lambda::Body>| async {
-            Ok::<_, Infallible>(
-                Response::builder()
-                    .header("content-type", "application/json")
-                    .body(String::from(RESPONSE_BODY))
-                    .unwrap_or_default(),
-            )
-        },
-    )));
-    let tower_lambda_cpu = report(
-        "tower-lambda",
-        invocations,
-        drive(&mut api, &raw, invocations).await,
-    );
-    ours.abort();
+    let ours = tower_lambda::serve(tower::service_fn(|_: Request<tower_lambda::Body>| async {
+        Ok::<_, Infallible>(
+            Response::builder()
+                .header("content-type", "application/json")
+                .body(String::from(RESPONSE_BODY))
+                .unwrap_or_default(),
+        )
+    }));
+    let measured = tokio::select! {
+        measured = drive(&mut api, &raw, invocations) => measured,
+        stopped = ours => panic!("tower-lambda stopped: {stopped:?}"),
+    };
+    let tower_lambda_cpu = report("tower-lambda", invocations, measured);
 
     let mut api = RuntimeApi::start().await;
     api.set_lambda_env();
-    let theirs = tokio::spawn(lambda_http::run(tower::service_fn(
-        |_: lambda_http::Request| async {
-            Ok::<_, Infallible>(
-                Response::builder()
-                    .header("content-type", "application/json")
-                    .body(lambda_http::Body::from(RESPONSE_BODY))
-                    .unwrap_or_default(),
-            )
-        },
-    )));
-    let lambda_http_cpu = report(
-        "lambda_http",
-        invocations,
-        drive(&mut api, &raw, invocations).await,
-    );
-    theirs.abort();
+    let theirs = lambda_http::run(tower::service_fn(|_: lambda_http::Request| async {
+        Ok::<_, Infallible>(
+            Response::builder()
+                .header("content-type", "application/json")
+                .body(lambda_http::Body::from(RESPONSE_BODY))
+                .unwrap_or_default(),
+        )
+    }));
+    let measured = tokio::select! {
+        measured = drive(&mut api, &raw, invocations) => measured,
+        stopped = theirs => panic!("lambda_http stopped: {stopped:?}"),
+    };
+    let lambda_http_cpu = report("lambda_http", invocations, measured);
     println!(
         "\nCPU per invocation, tower-lambda / lambda_http: {:.2}",
         tower_lambda_cpu / lambda_http_cpu
