@@ -378,6 +378,42 @@ impl<S> Serve<S> {
         })
     }
 
+    /// Like [`Serve::invoke`], read back as the client would receive it: status, every header
+    /// (cookies included) and the body bytes.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use tower_lambda::testing::{EventBuilder, Shape};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = Router::new().route("/", get(|| async { ([("set-cookie", "a=1")], "hi") }));
+    /// let event = EventBuilder::new(Shape::FunctionUrl, "GET", "/").build();
+    /// let response = tower_lambda::Serve::new(app).invoke_decoded(event).await.unwrap();
+    /// assert_eq!(response.status(), 200);
+    /// assert_eq!(response.headers()["set-cookie"], "a=1");
+    /// assert_eq!(response.text(), "hi");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Serve::invoke`].
+    pub async fn invoke_decoded<B>(
+        &self,
+        event: impl AsRef<[u8]>,
+    ) -> Result<crate::testing::TestResponse, InvocationError>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let json = self.invoke(event).await?;
+        crate::testing::TestResponse::from_json(&json).map_err(|message| InvocationError {
+            error_type: "tower_lambda::Internal",
+            message: format!("the response JSON could not be read back: {message}"),
+        })
+    }
+
     /// Runs the service until the process is stopped: on the Lambda runtime when
     /// `AWS_LAMBDA_RUNTIME_API` is set, otherwise as a local HTTP/1.1 server.
     ///

@@ -73,6 +73,7 @@ mod response;
 mod runtime;
 mod shutdown;
 mod streaming;
+pub mod testing;
 mod uri;
 
 // One module per event source, each owning both directions.
