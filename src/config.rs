@@ -97,6 +97,26 @@ impl ResponseMode {
     }
 }
 
+/// The event source `TOWER_LAMBDA_LOCAL_SOURCE` names.
+fn local_source_from_env() -> Option<crate::testing::Shape> {
+    use crate::testing::Shape;
+    let value = std::env::var("TOWER_LAMBDA_LOCAL_SOURCE").ok()?;
+    let shape = match value.to_ascii_lowercase().as_str() {
+        "rest" | "rest-api" => Shape::RestApi,
+        "http" | "http-v2" | "http-api" => Shape::HttpApiV2,
+        "http-v1" => Shape::HttpApiV1,
+        "url" | "function-url" => Shape::FunctionUrl,
+        "alb" => Shape::Alb,
+        "alb-multi" => Shape::AlbMultiValue,
+        "" | "none" | "plain" => return None,
+        other => {
+            tracing::warn!(value = other, "TOWER_LAMBDA_LOCAL_SOURCE is not one of rest, http, http-v1, url, alb, alb-multi; serving plain HTTP");
+            return None;
+        }
+    };
+    Some(shape)
+}
+
 /// The settings every invocation reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -110,6 +130,7 @@ pub(crate) struct Config {
     pub(crate) buffered_limit: usize,
     pub(crate) response_mode: Option<ResponseMode>,
     pub(crate) deadline_margin: Option<std::time::Duration>,
+    pub(crate) local_source: Option<crate::testing::Shape>,
 }
 
 /// Lambda's limit on a buffered (non-streaming) response: 6 MB of JSON.
@@ -128,6 +149,7 @@ impl Default for Config {
             buffered_limit: BUFFERED_RESPONSE_LIMIT,
             response_mode: None,
             deadline_margin: None,
+            local_source: None,
         }
     }
 }
@@ -293,6 +315,25 @@ impl<S> Serve<S> {
         self
     }
 
+    /// In local mode, run every request the way Lambda would: built into the event `shape`'s
+    /// source sends, through the same decode → service → encode path as production, and the
+    /// response JSON turned back into HTTP. Binary bodies, cookies, headers and stage prefixes
+    /// then behave on a laptop as they will behind that gateway. Without this option the
+    /// `TOWER_LAMBDA_LOCAL_SOURCE` environment variable (`rest`, `http`, `http-v1`, `url`, `alb`
+    /// or `alb-multi`) decides; without either, local mode is plain HTTP.
+    ///
+    /// ```
+    /// use tower_lambda::testing::Shape;
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).local_source(Shape::RestApi);
+    /// ```
+    pub fn local_source(mut self, shape: crate::testing::Shape) -> Self {
+        self.config.local_source = Some(shape);
+        self
+    }
+
     /// Runs `hook` at shutdown: on SIGTERM (or Ctrl-C), `serve` stops taking new requests, lets
     /// the ones in flight finish, runs the hook, and returns `Ok(())`. Use it to flush telemetry
     /// or close connections.
@@ -441,7 +482,10 @@ impl<S> Serve<S> {
                 .or_else(|| std::env::var("PORT").ok()?.parse().ok())
                 .unwrap_or(3000);
             let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            local::run(self.service, address, self.on_shutdown).await
+            if config.local_source.is_none() {
+                config.local_source = local_source_from_env();
+            }
+            local::run(self.service, address, config, self.on_shutdown).await
         }
     }
 }

@@ -15,11 +15,15 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::Service;
 
+use crate::config::Config;
 use crate::context::{ClientUrl, PathPrefix};
-use crate::invoke::call_service;
+use crate::invoke::{call_service, invoke};
 use crate::response::{plain_headers, INTERNAL_SERVER_ERROR};
 use crate::shutdown::{self, Hook};
+use crate::testing::{EventBuilder, Shape, TestResponse};
 use crate::{Body, BoxError, Error};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// How long in-flight requests may take to finish after Ctrl-C.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -27,6 +31,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub(crate) async fn run<S, B>(
     service: S,
     address: SocketAddr,
+    config: Config,
     on_shutdown: Option<Hook>,
 ) -> Result<(), Error>
 where
@@ -40,7 +45,7 @@ where
         .await
         .map_err(|source| Error::Bind { address, source })?;
     let shutdown = shutdown::signal();
-    serve_listener(listener, service, shutdown).await?;
+    serve_listener(listener, service, Arc::new(config), shutdown).await?;
     if let Some(hook) = on_shutdown {
         hook().await;
     }
@@ -52,6 +57,7 @@ where
 pub(crate) async fn serve_listener<S, B>(
     listener: TcpListener,
     service: S,
+    config: Arc<Config>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error>
 where
@@ -62,8 +68,14 @@ where
     B::Error: Into<BoxError>,
 {
     let address = listener.local_addr().map_err(Error::Io)?;
+    let mode = match config.local_source {
+        None => "plain HTTP".to_owned(),
+        Some(shape) => {
+            format!("each request goes through a {shape:?} event and back, as on Lambda")
+        }
+    };
     tracing::info!(
-        "tower-lambda is serving locally on http://{address} (AWS_LAMBDA_RUNTIME_API is not set); press Ctrl-C to stop"
+        "tower-lambda is serving locally on http://{address} ({mode}; AWS_LAMBDA_RUNTIME_API is not set); press Ctrl-C to stop"
     );
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -79,7 +91,7 @@ where
                     }
                 };
                 let connection = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), LocalService { service: service.clone(), peer, local: address });
+                    .serve_connection(TokioIo::new(stream), LocalService { service: service.clone(), peer, local: address, config: Arc::clone(&config) });
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
@@ -110,6 +122,7 @@ struct LocalService<S> {
     peer: SocketAddr,
     /// The address the server listens on, for the client URL of requests without `Host`.
     local: SocketAddr,
+    config: Arc<Config>,
 }
 
 impl<S, B> hyper::service::Service<Request<Incoming>> for LocalService<S>
@@ -126,31 +139,116 @@ where
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let service = self.service.clone();
-        let mut request = request.map(Body::incoming);
-        let client_url = client_url(&request, self.local);
-        let extensions = request.extensions_mut();
-        // The same extensions as on Lambda, where they make sense locally.
-        extensions.insert(PathPrefix::default());
-        extensions.insert(client_url);
-        #[cfg(feature = "axum")]
-        extensions.insert(axum::extract::ConnectInfo(self.peer));
-        Box::pin(async move {
-            match call_service(service, request).await {
-                Ok(response) => Ok(response.map(|body| body.map_err(Into::into).boxed_unsync())),
-                Err(failure) => {
-                    tracing::error!(error = %failure, "answered 500 Internal Server Error");
-                    let mut response = Response::new(
-                        Full::new(Bytes::from_static(INTERNAL_SERVER_ERROR.as_bytes()))
-                            .map_err(|never| match never {})
-                            .boxed_unsync(),
-                    );
-                    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                    *response.headers_mut() = plain_headers();
-                    Ok(response)
-                }
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let started = Instant::now();
+        let answer: Self::Future = match self.config.local_source {
+            Some(shape) => Box::pin(emulate(service, Arc::clone(&self.config), shape, request)),
+            None => {
+                let mut request = request.map(Body::incoming);
+                let client_url = client_url(&request, self.local);
+                let extensions = request.extensions_mut();
+                // The same extensions as on Lambda, where they make sense locally.
+                extensions.insert(PathPrefix::default());
+                extensions.insert(client_url);
+                #[cfg(feature = "axum")]
+                extensions.insert(axum::extract::ConnectInfo(self.peer));
+                Box::pin(async move {
+                    Ok(match call_service(service, request).await {
+                        Ok(response) => {
+                            response.map(|body| body.map_err(Into::into).boxed_unsync())
+                        }
+                        Err(failure) => {
+                            tracing::error!(error = %failure, "answered 500 Internal Server Error");
+                            plain(
+                                StatusCode::INTERNAL_SERVER_ERROR,
+                                INTERNAL_SERVER_ERROR.to_owned(),
+                            )
+                        }
+                    })
+                })
             }
+        };
+        Box::pin(async move {
+            let response = answer.await;
+            if let Ok(response) = &response {
+                // The access log: one line per request.
+                tracing::info!(
+                    method = %method,
+                    path,
+                    status = response.status().as_u16(),
+                    latency_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "request"
+                );
+            }
+            response
         })
     }
+}
+
+fn plain(status: StatusCode, text: String) -> Response<LocalBody> {
+    let mut response = Response::new(
+        Full::new(Bytes::from(text))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status;
+    *response.headers_mut() = plain_headers();
+    response
+}
+
+/// Runs one local request the way Lambda would: as the event `shape`'s source would send it,
+/// through the production decode → service → encode path, and the response JSON back into HTTP.
+/// Shape bugs (binary bodies, cookies, headers, stage prefixes) then show on a laptop.
+async fn emulate<S, B>(
+    service: S,
+    config: Arc<Config>,
+    shape: Shape,
+    request: Request<Incoming>,
+) -> Result<Response<LocalBody>, Infallible>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the request body: {error}"),
+            ))
+        }
+    };
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let mut event = EventBuilder::new(shape, parts.method.as_str(), target).body(body.to_vec());
+    for (name, value) in &parts.headers {
+        event = event.header(name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
+    }
+    let json = match invoke(service, &config, Bytes::from(event.build())).await {
+        Ok(response) => serde_json::to_string(&response).map_err(|e| e.to_string()),
+        Err(error) => Err(format!(
+            "the invocation failed (Lambda would answer 502): {error}"
+        )),
+    };
+    let response = json.and_then(|json| TestResponse::from_json(&json));
+    Ok(match response {
+        Ok(response) => {
+            let mut http = Response::new(
+                Full::new(response.body().clone())
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            );
+            *http.status_mut() = response.status();
+            *http.headers_mut() = response.headers().clone();
+            http
+        }
+        Err(message) => {
+            tracing::error!(message, "answered 502 Bad Gateway, as Lambda would");
+            plain(StatusCode::BAD_GATEWAY, message)
+        }
+    })
 }
 
 /// The URL a local client requested: `http://` + its `Host` (else the listening address) + the

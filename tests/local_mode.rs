@@ -13,6 +13,7 @@ use axum::{
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::http::{free_port, send};
+use tower_lambda::testing::Shape;
 use tower_lambda::{ClientUrl, PathPrefix};
 
 fn app() -> Router {
@@ -59,9 +60,13 @@ fn not_on_lambda() {
 }
 
 async fn start(app: Router) -> SocketAddr {
+    start_with(tower_lambda::Serve::new(app)).await
+}
+
+async fn start_with(serve: tower_lambda::Serve<Router>) -> SocketAddr {
     not_on_lambda();
     let port = free_port();
-    tokio::spawn(tower_lambda::Serve::new(app).local_port(port).run());
+    tokio::spawn(serve.local_port(port).run());
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(address).await.is_ok() {
@@ -153,4 +158,44 @@ async fn a_taken_port_is_a_clear_error() {
             .contains(&format!("http://127.0.0.1:{port}")),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn emulating_a_source_goes_through_its_event_and_back() {
+    for shape in [Shape::HttpApiV2, Shape::Alb, Shape::RestApi] {
+        let address = start_with(tower_lambda::Serve::new(app()).local_source(shape)).await;
+        let answer = send(address, "GET", "/cookies", &[], b"").await;
+        let mut cookies: Vec<_> = answer
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        cookies.sort();
+        assert_eq!(
+            cookies,
+            ["a=1", "b=2"],
+            "{shape:?}: every cookie survives the round trip"
+        );
+
+        let body: Vec<u8> = (0..=255u8).collect();
+        let answer = send(
+            address,
+            "POST",
+            "/echo",
+            &[("content-type", "application/octet-stream")],
+            &body,
+        )
+        .await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(
+            answer.body, body,
+            "{shape:?}: binary bodies cross the event as base64 and back"
+        );
+
+        let answer = send(address, "GET", "/panic", &[], b"").await;
+        assert_eq!(answer.status, 500);
+        let answer = send(address, "GET", "/hello/w%C3%B6rld", &[], b"").await;
+        assert_eq!(answer.text(), "Hello, wörld!", "{shape:?}");
+    }
 }
