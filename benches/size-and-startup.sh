@@ -4,12 +4,11 @@
 #   bash benches/size-and-startup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${CARGO_TARGET_DIR:-target}"
+target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 cargo build --release -p hello
-(cd benches/compare/hello-lambda-http && CARGO_TARGET_DIR="$PWD/../../../$target/compare" cargo build --release)
+(cd benches/compare/hello-lambda-http && CARGO_TARGET_DIR="$target/compare" cargo build --release)
 ours="$target/release/hello"
 theirs="$target/compare/release/hello-lambda-http"
-case "$target" in /*) theirs="$target/compare/release/hello-lambda-http" ;; esac
 printf '| Binary | Stripped size (bytes) |\n|---|---|\n'
 printf '| hello (tower-lambda) | %s |\n' "$(stat -c %s "$ours")"
 printf '| hello (lambda_http) | %s |\n' "$(stat -c %s "$theirs")"
