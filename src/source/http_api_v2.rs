@@ -99,38 +99,36 @@ pub(super) fn decode_payload_2_0(
 /// added twice, the others are appended to it, so the service finds every cookie in one header.
 /// A cookie that cannot be part of a header value is skipped with a warning; the rest are kept.
 fn append_cookies(headers: &mut HeaderMap, cookies: &[Str<'_>]) {
-    let existing = headers
-        .get(COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut joined = existing.to_owned();
-    for cookie in cookies.iter().map(|c| c.as_str().trim()) {
-        if cookie.is_empty() || existing.split(';').any(|sent| sent.trim() == cookie) {
+    // Bytes, not `str`: a `Cookie` header may hold non-ASCII bytes, and must not be lost.
+    let existing: &[u8] = headers.get(COOKIE).map_or(&[], HeaderValue::as_bytes);
+    let already_sent = |cookie: &[u8]| {
+        existing
+            .split(|&b| b == b';')
+            .any(|sent| sent.trim_ascii() == cookie)
+    };
+    let mut joined = existing.to_vec();
+    for cookie in cookies.iter().map(|c| c.as_str().trim().as_bytes()) {
+        if cookie.is_empty() || already_sent(cookie) {
             continue;
         }
-        if HeaderValue::from_str(cookie).is_err() {
+        if HeaderValue::from_bytes(cookie).is_err() {
             tracing::warn!("skipped a request cookie that is not valid in a Cookie header");
             continue;
         }
         if !joined.is_empty() {
-            joined.push_str("; ");
+            joined.extend_from_slice(b"; ");
         }
-        joined.push_str(cookie);
+        joined.extend_from_slice(cookie);
     }
     if joined.len() == existing.len() {
         return;
     }
-    if let Ok(value) = HeaderValue::try_from(joined) {
+    if let Ok(value) = HeaderValue::from_bytes(&joined) {
         // Replaces the first `Cookie` value (extended above); any further ones stay.
-        let mut values = headers
-            .get_all(COOKIE)
-            .iter()
-            .skip(1)
-            .cloned()
-            .collect::<Vec<_>>();
+        let rest: Vec<HeaderValue> = headers.get_all(COOKIE).iter().skip(1).cloned().collect();
         headers.insert(COOKIE, value);
-        for rest in values.drain(..) {
-            headers.append(COOKIE, rest);
+        for value in rest {
+            headers.append(COOKIE, value);
         }
     }
 }
