@@ -199,6 +199,11 @@ pub(crate) enum Prepared {
 pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, InvocationError> {
     let event = Event::parse(&raw)?;
     let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(&raw))?;
+    tracing::debug!(
+        source = source.name(),
+        domain = event.domain_name(),
+        "read the event"
+    );
     let context_ip = event
         .context_source_ip()
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());

@@ -21,10 +21,12 @@ impl SourceCodec for FunctionUrl {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0");
         // `<url-id>.lambda-url.<region>.on.aws`; a custom domain that merely contains
-        // `.lambda-url.` is not one.
+        // `.lambda-url.` is not one. Local emulators (cargo-lambda's `watch`, which emulates
+        // Function URLs) name the domain `localhost` and pass the path on as sent, like a
+        // Function URL.
         let on_lambda_url = event
             .domain_name()
-            .is_some_and(|d| d.contains(".lambda-url.") && d.ends_with(".on.aws"));
+            .is_some_and(|d| (d.contains(".lambda-url.") && d.ends_with(".on.aws")) || is_local(d));
         (is_v2 && on_lambda_url).then_some(Source::FunctionUrl)
     }
 
@@ -44,4 +46,16 @@ impl SourceCodec for FunctionUrl {
     ) -> Result<S::Ok, S::Error> {
         serialize_payload_2_0(response, serializer)
     }
+}
+
+/// `localhost` or a loopback address, with or without a port.
+fn is_local(domain: &str) -> bool {
+    let host = domain.rsplit_once(':').map_or(domain, |(host, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            host
+        } else {
+            domain
+        }
+    });
+    host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "[::1]"
 }

@@ -5,8 +5,9 @@
 //! - `cargo lambda build --release --compiler cargo -p hello` builds `target/lambda/hello/bootstrap`
 
 use axum::{
-    extract::Path,
-    http::header,
+    body::Bytes,
+    extract::{Path, RawQuery},
+    http::{header, HeaderMap},
     response::IntoResponse,
     routing::{get, post},
     Json, Router,
@@ -28,6 +29,28 @@ fn app() -> Router {
         .route("/hello/{name}", get(hello))
         .route("/echo", post(echo))
         .route("/pixel.png", get(pixel))
+        .route("/inspect", post(inspect))
+}
+
+/// What arrived: the query as sent, the cookies, every value of `x-repeat`, and the body's size
+/// and byte sum (so a binary body can be checked).
+async fn inspect(RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> String {
+    let values = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let sum: u64 = body.iter().map(|&b| u64::from(b)).sum();
+    format!(
+        "query={}\ncookie={}\nx-repeat={}\nbody={} {sum}\n",
+        query.unwrap_or_default(),
+        values("cookie"),
+        values("x-repeat"),
+        body.len()
+    )
 }
 
 async fn hello(Path(name): Path<String>) -> String {
