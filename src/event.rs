@@ -286,8 +286,13 @@ fn read_pairs<'a>(
     field: &'static str,
 ) -> Result<Option<Pairs<'a>>, EventError> {
     map.map(|raw| {
-        serde_json::from_str::<Pairs<'a>>(raw.get())
-            .map_err(|error| EventError::InvalidField(format!("`{field}`: {error}")))
+        serde_json::from_str::<Pairs<'a>>(raw.get()).map_err(|error| {
+            if error.is_syntax() || error.is_eof() {
+                EventError::NotJson(format!("in `{field}`: {error}"))
+            } else {
+                EventError::InvalidField(format!("`{field}`: {error}"))
+            }
+        })
     })
     .transpose()
 }

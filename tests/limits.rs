@@ -2,12 +2,15 @@
 //! included) is not collected past the limit and is answered with a documented error; responses
 //! just under the limit pass; memory stays bounded whatever the service streams.
 
+mod support;
+
 use axum::{body::Body as AxumBody, http::header, routing::get, Router};
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use support::http::resident_bytes;
 use tower_http::compression::CompressionLayer;
 use tower_lambda::{Serve, BUFFERED_RESPONSE_LIMIT};
 
@@ -59,16 +62,6 @@ fn app(total: usize, content_type: &'static str, fill: u8, pulled: Arc<AtomicUsi
 
 async fn invoke(serve: &Serve<Router>) -> Value {
     serde_json::from_str(&serve.invoke(v2_get("/")).await.unwrap()).unwrap()
-}
-
-fn resident_bytes() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
 }
 
 #[tokio::test]

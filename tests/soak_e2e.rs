@@ -7,22 +7,13 @@ mod support;
 
 use http::{Request, Response};
 use serde_json::{json, Value};
+use support::http::resident_bytes;
 use support::runtime_api::RuntimeApi;
 use tower_lambda::Body;
 
 const WARM_UP: usize = 10_000;
 const TOTAL: usize = 100_000;
 const BATCH: usize = 100;
-
-fn resident_bytes() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
-}
 
 async fn run_batch(api: &mut RuntimeApi, events: &[String], start: usize) {
     for (offset, event) in events.iter().enumerate() {

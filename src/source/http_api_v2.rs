@@ -12,10 +12,10 @@ use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue, Request};
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::{assemble, body, method, route, Rejected, Source, SourceCodec, StageRule};
+use super::{assemble, body, header_map, method, route, Rejected, Source, SourceCodec, StageRule};
 use crate::config::Config;
 use crate::event::{Event, Str};
-use crate::headers::{self, Cookies, SingleValue};
+use crate::headers::{Cookies, SingleValue};
 use crate::response::LambdaResponse;
 use crate::uri::{Encoding, Query};
 use crate::Body;
@@ -66,12 +66,7 @@ pub(super) fn decode_payload_2_0(
     )?;
     let body = body(&mut event)?;
 
-    let header_pairs = event.single_value_headers().map_err(Rejected::Event)?;
-    let mut headers = headers::map_for(header_pairs.as_ref().map_or(0, |h| h.len()) + 1);
-    if let Some(pairs) = &header_pairs {
-        headers::append_pairs(&mut headers, pairs.iter())
-            .map_err(|_| Rejected::too_many_headers())?;
-    }
+    let mut headers = header_map(event.single_value_headers())?;
     if let Some(cookies) = event.cookies.as_deref().filter(|c| !c.is_empty()) {
         append_cookies(&mut headers, cookies);
     }

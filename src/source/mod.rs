@@ -19,7 +19,7 @@ use std::borrow::Cow;
 
 use crate::config::{Config, PathMode};
 use crate::context::{ClientUrl, EventSource, PathPrefix};
-use crate::event::{Event, EventError, Str};
+use crate::event::{Event, EventError, Pairs, Str};
 use crate::headers;
 use crate::response::LambdaResponse;
 use crate::uri::{self, Encoding, Query};
@@ -331,6 +331,21 @@ pub(crate) fn assemble(
     Ok(request)
 }
 
+/// The request's header map from the event's pairs, every value kept; more values than `http`
+/// can hold are refused (`431`), a map of the wrong type fails the invocation.
+pub(crate) fn header_map(
+    pairs: Result<Option<Pairs<'_>>, EventError>,
+) -> Result<HeaderMap, Rejected> {
+    let pairs = pairs.map_err(Rejected::Event)?;
+    // One more for the `Cookie` header payload 2.0 may add.
+    let mut headers = headers::map_for(pairs.as_ref().map_or(0, |p| p.len()) + 1);
+    if let Some(pairs) = &pairs {
+        headers::append_pairs(&mut headers, pairs.iter())
+            .map_err(|_| Rejected::too_many_headers())?;
+    }
+    Ok(headers)
+}
+
 /// The payload-1.0 request shape shared by REST APIs, HTTP API 1.0 and ALB: `httpMethod`,
 /// `path`, (`multiValue`)`headers` and (`multiValue`)`queryStringParameters`.
 ///
@@ -348,12 +363,7 @@ pub(crate) fn decode_payload_1_0(
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
     let body = body(&mut event)?;
 
-    let header_pairs = event.header_pairs().map_err(Rejected::Event)?;
-    let mut headers = headers::map_for(header_pairs.as_ref().map_or(0, |p| p.len()));
-    if let Some(pairs) = &header_pairs {
-        headers::append_pairs(&mut headers, pairs.iter())
-            .map_err(|_| Rejected::too_many_headers())?;
-    }
+    let headers = header_map(event.header_pairs())?;
 
     let mut query = Query::default();
     let params = event.query_pairs().map_err(Rejected::Event)?;

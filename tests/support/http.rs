@@ -115,3 +115,40 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Starts `binary` in local mode on a free port with `envs`, and waits (up to 20 s) until it
+/// accepts connections.
+pub async fn spawn_local(binary: &str, envs: &[(&str, &str)]) -> (std::process::Child, SocketAddr) {
+    let port = free_port();
+    let mut command = std::process::Command::new(binary);
+    command
+        .env("PORT", port.to_string())
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    let child = command.spawn().expect("start the example");
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let started = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(address).await.is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{binary} did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    (child, address)
+}
+
+/// This process's resident memory, in bytes (Linux).
+pub fn resident_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}

@@ -4,31 +4,15 @@
 #[path = "../../../tests/support/http.rs"]
 mod http;
 
-use http::{free_port, send};
+use http::{send, spawn_local};
 use std::io::Read;
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn hello_serves_locally_and_stops_on_ctrl_c() {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hello"))
-        .env("PORT", port.to_string())
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(address).await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "hello did not start listening"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (mut child, address) = spawn_local(env!("CARGO_BIN_EXE_hello"), &[]).await;
+    let port = address.port();
 
     assert_eq!(
         send(address, "GET", "/", &[], b"").await.text(),

@@ -4,30 +4,15 @@
 #[path = "../../../tests/support/http.rs"]
 mod http;
 
-use http::{free_port, send};
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use http::{send, spawn_local};
 
 #[tokio::test]
 async fn pages_and_images_arrive_intact() {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_static_site"))
-        .env("PORT", port.to_string())
-        .env("TOWER_LAMBDA_LOCAL_SOURCE", "url")
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(address).await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "static_site did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (mut child, address) = spawn_local(
+        env!("CARGO_BIN_EXE_static_site"),
+        &[("TOWER_LAMBDA_LOCAL_SOURCE", "url")],
+    )
+    .await;
     let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
     let page = send(address, "GET", "/", &[], b"").await;
     assert_eq!(page.header("content-type"), Some("text/html"));
