@@ -121,7 +121,16 @@ fn benches(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new("tower_lambda/round_trip", source),
                 &raw,
-                |b, raw| b.iter(|| runtime.block_on(serve.invoke(black_box(raw))).unwrap()),
+                |b, raw| {
+                    b.iter(|| {
+                        runtime
+                            .block_on(tower_lambda::__bench::round_trip(
+                                &serve,
+                                black_box(raw.clone()),
+                            ))
+                            .unwrap()
+                    })
+                },
             );
             let mut adapter: Adapter<'_, _, _> =
                 Adapter::from(tower::service_fn(trivial_lambda_http));

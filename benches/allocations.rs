@@ -88,7 +88,11 @@ fn main() {
     for weight in ["realistic", "heavy"] {
         for source in SOURCES {
             let raw = Bytes::from(event(source, weight == "heavy"));
-            let ours = || runtime.block_on(serve.invoke(&raw)).unwrap();
+            let ours = || {
+                runtime
+                    .block_on(tower_lambda::__bench::round_trip(&serve, raw.clone()))
+                    .unwrap()
+            };
             let mut theirs = || {
                 let payload: LambdaRequest = serde_json::from_slice(&raw).unwrap();
                 let response = runtime

@@ -42,12 +42,21 @@ fn round_trip(c: &mut Criterion) {
     let serve = Serve::new(tower::service_fn(trivial));
     let mut group = c.benchmark_group("round_trip");
     for (source, path) in EVENTS {
-        let event = std::fs::read(path).unwrap();
+        let event = bytes::Bytes::from(std::fs::read(path).unwrap());
         group.throughput(Throughput::Bytes(event.len() as u64));
         group.bench_with_input(
             BenchmarkId::new("tower_lambda", source),
             &event,
-            |b, event| b.iter(|| runtime.block_on(serve.invoke(black_box(event))).unwrap()),
+            |b, event| {
+                b.iter(|| {
+                    runtime
+                        .block_on(tower_lambda::__bench::round_trip(
+                            &serve,
+                            black_box(event.clone()),
+                        ))
+                        .unwrap()
+                })
+            },
         );
         group.bench_with_input(BenchmarkId::new("floor", source), &event, |b, event| {
             b.iter(|| {

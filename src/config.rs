@@ -181,8 +181,8 @@ impl Config {
 /// ```
 #[must_use = "a Serve does nothing until it is run or awaited"]
 pub struct Serve<S> {
-    service: S,
-    config: Config,
+    pub(crate) service: S,
+    pub(crate) config: Config,
     on_shutdown: Option<crate::shutdown::Hook>,
 }
 

@@ -7,9 +7,9 @@
 //! candidate type is trial-parsed. Strings borrow from the raw event bytes unless they contain
 //! JSON escapes.
 
+use bytes::Bytes;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -65,16 +65,20 @@ pub(crate) struct Event<'a> {
     pub(crate) raw_path: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) raw_query_string: Option<Str<'a>>,
-    // The four maps are only located here (a skip-scan, no allocation); the one a source uses is
-    // read once, later. REST and ALB events carry both a single- and a multi-value map.
-    #[serde(borrow)]
-    pub(crate) headers: Option<&'a RawValue>,
-    #[serde(borrow)]
-    pub(crate) multi_value_headers: Option<&'a RawValue>,
-    #[serde(borrow)]
-    pub(crate) query_string_parameters: Option<&'a RawValue>,
-    #[serde(borrow)]
-    pub(crate) multi_value_query_string_parameters: Option<&'a RawValue>,
+    // The four maps are read here, in the same pass, as borrowed pairs. REST and ALB events
+    // carry both a single- and a multi-value map; the sources choose between them afterwards.
+    #[serde(borrow, default, deserialize_with = "headers")]
+    pub(crate) headers: Option<Pairs<'a>>,
+    #[serde(borrow, default, deserialize_with = "multi_value_headers")]
+    pub(crate) multi_value_headers: Option<Pairs<'a>>,
+    #[serde(borrow, default, deserialize_with = "query_string_parameters")]
+    pub(crate) query_string_parameters: Option<Pairs<'a>>,
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "multi_value_query_string_parameters"
+    )]
+    pub(crate) multi_value_query_string_parameters: Option<Pairs<'a>>,
     #[serde(borrow)]
     pub(crate) cookies: Option<Vec<Str<'a>>>,
     #[serde(borrow, default, deserialize_with = "body")]
@@ -83,6 +87,67 @@ pub(crate) struct Event<'a> {
     pub(crate) is_base64_encoded: Option<bool>,
     #[serde(borrow)]
     pub(crate) request_context: Option<RequestContext<'a>>,
+    /// The bytes the event was read from, to hand out parts of it without copying.
+    #[serde(skip)]
+    pub(crate) raw: Option<&'a Bytes>,
+}
+
+fn headers<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Pairs<'a>>, D::Error> {
+    d.deserialize_option(MapField("headers", std::marker::PhantomData))
+}
+
+fn multi_value_headers<'de: 'a, 'a, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Pairs<'a>>, D::Error> {
+    d.deserialize_option(MapField("multiValueHeaders", std::marker::PhantomData))
+}
+
+fn query_string_parameters<'de: 'a, 'a, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Pairs<'a>>, D::Error> {
+    d.deserialize_option(MapField("queryStringParameters", std::marker::PhantomData))
+}
+
+fn multi_value_query_string_parameters<'de: 'a, 'a, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Pairs<'a>>, D::Error> {
+    d.deserialize_option(MapField(
+        "multiValueQueryStringParameters",
+        std::marker::PhantomData,
+    ))
+}
+
+/// One of the event's maps, or null; a value of another type is an error that names the field.
+struct MapField<'a>(&'static str, std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for MapField<'a> {
+    type Value = Option<Pairs<'a>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "`{}` to be a map of strings or of lists of strings",
+            self.0
+        )
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        PairsVisitor(std::marker::PhantomData)
+            .visit_map(map)
+            .map(Some)
+    }
 }
 
 /// `body`: a string or null; anything else is an error that names the field.
@@ -190,7 +255,7 @@ pub(crate) struct CustomDomain<'a> {
 
 impl<'a> Event<'a> {
     /// Reads an event from its raw JSON bytes, in one pass.
-    pub(crate) fn parse(raw: &'a [u8]) -> Result<Self, EventError> {
+    pub(crate) fn parse(raw: &'a Bytes) -> Result<Self, EventError> {
         match raw.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{') => {}
             Some(_) => {
@@ -201,38 +266,51 @@ impl<'a> Event<'a> {
             }
             None => return Err(EventError::NotJson("the event is empty".to_owned())),
         }
-        serde_json::from_slice(raw).map_err(|error| {
+        // Checking UTF-8 once for the whole event is cheaper than for each string as it is
+        // borrowed; an event that is not UTF-8 goes through `from_slice` for its error.
+        let parsed = match std::str::from_utf8(raw) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(raw),
+        };
+        let mut event: Self = parsed.map_err(|error| {
             if error.is_syntax() || error.is_eof() {
                 EventError::NotJson(error.to_string())
             } else {
                 EventError::InvalidField(error.to_string())
             }
-        })
+        })?;
+        event.raw = Some(raw);
+        Ok(event)
+    }
+
+    /// `part` as [`Bytes`]: a slice of the event buffer when `part` lies in it (a string the
+    /// event held without escapes), else a copy. Header values and bodies share the buffer the
+    /// way hyper's share its read buffer; the request keeps the event anyway (see
+    /// [`RequestContext`](crate::RequestContext)).
+    pub(crate) fn share(&self, part: &str) -> Bytes {
+        match self.raw {
+            Some(raw) if contains(raw, part.as_bytes()) => raw.slice_ref(part.as_bytes()),
+            _ => Bytes::copy_from_slice(part.as_bytes()),
+        }
     }
 
     /// The request's headers: `multiValueHeaders` (every value) unless it is missing or empty,
     /// else `headers`.
-    pub(crate) fn header_pairs(&self) -> Result<Option<Pairs<'a>>, EventError> {
-        prefer_filled(
-            (self.multi_value_headers, "multiValueHeaders"),
-            (self.headers, "headers"),
-        )
+    pub(crate) fn header_pairs(&self) -> Option<&Pairs<'a>> {
+        prefer_filled(&self.multi_value_headers, &self.headers)
     }
 
     /// `headers` alone (payload 2.0, which has no multi-value map).
-    pub(crate) fn single_value_headers(&self) -> Result<Option<Pairs<'a>>, EventError> {
-        read_pairs(self.headers, "headers")
+    pub(crate) fn single_value_headers(&self) -> Option<&Pairs<'a>> {
+        self.headers.as_ref()
     }
 
     /// The query parameters: `multiValueQueryStringParameters` unless it is missing or empty,
     /// else `queryStringParameters`.
-    pub(crate) fn query_pairs(&self) -> Result<Option<Pairs<'a>>, EventError> {
+    pub(crate) fn query_pairs(&self) -> Option<&Pairs<'a>> {
         prefer_filled(
-            (
-                self.multi_value_query_string_parameters,
-                "multiValueQueryStringParameters",
-            ),
-            (self.query_string_parameters, "queryStringParameters"),
+            &self.multi_value_query_string_parameters,
+            &self.query_string_parameters,
         )
     }
 
@@ -280,33 +358,23 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Reads one of the event's maps of strings (or of lists of strings).
-fn read_pairs<'a>(
-    map: Option<&'a RawValue>,
-    field: &'static str,
-) -> Result<Option<Pairs<'a>>, EventError> {
-    map.map(|raw| {
-        serde_json::from_str::<Pairs<'a>>(raw.get()).map_err(|error| {
-            if error.is_syntax() || error.is_eof() {
-                EventError::NotJson(format!("in `{field}`: {error}"))
-            } else {
-                EventError::InvalidField(format!("`{field}`: {error}"))
-            }
-        })
-    })
-    .transpose()
-}
-
 /// The multi-value map when it has anything, else the single-value one (test tools sometimes send
 /// an empty multi-value map beside a filled single-value one).
-fn prefer_filled<'a>(
-    (multi, multi_field): (Option<&'a RawValue>, &'static str),
-    (single, single_field): (Option<&'a RawValue>, &'static str),
-) -> Result<Option<Pairs<'a>>, EventError> {
-    match read_pairs(multi, multi_field)? {
-        Some(pairs) if !pairs.0.is_empty() => Ok(Some(pairs)),
-        empty => Ok(read_pairs(single, single_field)?.or(empty)),
+fn prefer_filled<'m, 'a>(
+    multi: &'m Option<Pairs<'a>>,
+    single: &'m Option<Pairs<'a>>,
+) -> Option<&'m Pairs<'a>> {
+    match multi {
+        Some(pairs) if !pairs.0.is_empty() => Some(pairs),
+        empty => single.as_ref().or(empty.as_ref()),
     }
+}
+
+/// Whether `part` lies inside `buffer` (so that [`Bytes::slice_ref`] accepts it).
+fn contains(buffer: &[u8], part: &[u8]) -> bool {
+    let start = buffer.as_ptr() as usize;
+    let at = part.as_ptr() as usize;
+    !part.is_empty() && at >= start && at - start + part.len() <= buffer.len()
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -507,5 +575,24 @@ impl<'de: 'a, 'a> Visitor<'de> for ValuesSeed<'_, 'a> {
             .is_some()
         {}
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescaped_strings_share_the_buffer_and_escaped_ones_are_copied() {
+        let raw = Bytes::from_static(br#"{"httpMethod":"GET","path":"/a\u0062c","body":"hi"}"#);
+        let event = Event::parse(&raw).unwrap();
+        let method = event.share(event.http_method.as_ref().unwrap().as_str());
+        assert_eq!(method, "GET");
+        assert!(contains(&raw, &method));
+        let path = event.share(event.path.as_ref().unwrap().as_str());
+        assert_eq!(path, "/abc");
+        assert!(!contains(&raw, &path));
+        assert_eq!(event.share(""), "");
+        assert!(!contains(b"abc", &b"abcd"[..0]));
     }
 }

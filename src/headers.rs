@@ -8,6 +8,7 @@
 //! apart in `cookies[]`. The serializers here write those shapes straight from the
 //! [`HeaderMap`], with no intermediate map.
 
+use bytes::Bytes;
 use http::header::SET_COOKIE;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -23,7 +24,8 @@ pub(crate) fn map_for(pairs: usize) -> HeaderMap {
     HeaderMap::with_capacity(pairs.min(128))
 }
 
-/// Appends every pair to `headers`, skipping (with a warning) the ones `http` refuses.
+/// Appends every pair to `headers`, skipping (with a warning) the ones `http` refuses. `share`
+/// turns a value into [`Bytes`]; for events it slices the event buffer instead of copying.
 ///
 /// # Errors
 /// When there are more headers than a [`HeaderMap`] can hold: nothing the client sent may be
@@ -31,11 +33,45 @@ pub(crate) fn map_for(pairs: usize) -> HeaderMap {
 pub(crate) fn append_pairs<'a>(
     headers: &mut HeaderMap,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
+    share: impl Fn(&'a str) -> Bytes,
 ) -> Result<(), TooManyHeaders> {
     for (name, value) in pairs {
-        append(headers, name, value)?;
+        append(headers, name, share(value))?;
     }
     Ok(())
+}
+
+/// Names that gateways and CloudFront add to most requests and `http` has no constant for.
+/// Matching them here spares an allocation per name and request.
+static GATEWAY_NAMES: [HeaderName; 14] = [
+    HeaderName::from_static("x-forwarded-for"),
+    HeaderName::from_static("x-forwarded-port"),
+    HeaderName::from_static("x-forwarded-proto"),
+    HeaderName::from_static("x-amzn-trace-id"),
+    HeaderName::from_static("x-amz-cf-id"),
+    HeaderName::from_static("x-api-key"),
+    HeaderName::from_static("x-requested-with"),
+    HeaderName::from_static("cloudfront-forwarded-proto"),
+    HeaderName::from_static("cloudfront-is-desktop-viewer"),
+    HeaderName::from_static("cloudfront-is-mobile-viewer"),
+    HeaderName::from_static("cloudfront-is-smarttv-viewer"),
+    HeaderName::from_static("cloudfront-is-tablet-viewer"),
+    HeaderName::from_static("cloudfront-viewer-country"),
+    HeaderName::from_static("x-amzn-requestid"),
+];
+
+/// The [`HeaderName`] for `name` (any letter case).
+fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
+    // Standard names (`accept`, `host`, ...) are static in `http` already; only names that
+    // would be allocated are looked up here. A length check rejects almost every candidate.
+    if name.len() >= 9 && name.starts_with(['x', 'X', 'c', 'C']) {
+        if let Some(known) = GATEWAY_NAMES.iter().find(|known| {
+            known.as_str().len() == name.len() && known.as_str().eq_ignore_ascii_case(name)
+        }) {
+            return Ok(known.clone());
+        }
+    }
+    HeaderName::from_bytes(name.as_bytes())
 }
 
 /// Appends one header, skipping it (with a warning) when `http` refuses its name or value.
@@ -45,9 +81,9 @@ pub(crate) fn append_pairs<'a>(
 pub(crate) fn append(
     headers: &mut HeaderMap,
     name: &str,
-    value: &str,
+    value: Bytes,
 ) -> Result<(), TooManyHeaders> {
-    let name = match HeaderName::from_bytes(name.as_bytes()) {
+    let name = match header_name(name) {
         Ok(name) => name,
         Err(_) => {
             tracing::warn!(
@@ -57,7 +93,7 @@ pub(crate) fn append(
             return Ok(());
         }
     };
-    match HeaderValue::from_bytes(value.as_bytes()) {
+    match HeaderValue::from_maybe_shared(value) {
         Ok(value) => headers
             .try_append(name, value)
             .map(drop)
@@ -171,38 +207,57 @@ fn set_cookie_spelling(index: usize) -> String {
 impl Serialize for SingleValue<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        for name in self.headers.keys() {
+        // `HeaderMap::iter` yields each name's values one after another, so a name's values are
+        // joined as they come, with no lookup per name.
+        let mut pending: Option<(&HeaderName, Cow<'_, str>)> = None;
+        let mut cookies = 0usize;
+        for (name, value) in self.headers.iter() {
             if name == SET_COOKIE {
                 if self.set_cookie == SetCookie::CaseVariants {
-                    let cookies = self.headers.get_all(SET_COOKIE);
-                    for (index, value) in cookies.iter().enumerate() {
-                        if index == SET_COOKIE_SPELLINGS {
-                            tracing::error!(
-                                cookies = cookies.iter().count(),
-                                "a response sets more cookies than a single-value header map can carry; the rest were not sent"
-                            );
-                            break;
-                        }
-                        map.serialize_entry(&set_cookie_spelling(index), &value_str(value))?;
+                    if cookies == SET_COOKIE_SPELLINGS {
+                        tracing::error!(
+                            cookies = self.headers.get_all(SET_COOKIE).iter().count(),
+                            "a response sets more cookies than a single-value header map can carry; the rest were not sent"
+                        );
+                    } else if cookies < SET_COOKIE_SPELLINGS {
+                        map.serialize_entry(&SetCookieSpelling(cookies), &value_str(value))?;
                     }
+                    cookies += 1;
                 }
                 continue;
             }
-            let mut values = self.headers.get_all(name).iter();
-            let Some(first) = values.next() else { continue };
-            match values.next() {
-                None => map.serialize_entry(name.as_str(), &value_str(first))?,
-                Some(second) => {
-                    let mut joined = String::from(value_str(first));
-                    for value in std::iter::once(second).chain(values) {
-                        joined.push_str(self.separator);
-                        joined.push_str(&value_str(value));
+            match &mut pending {
+                Some((current, joined)) if *current == name => {
+                    let joined = joined.to_mut();
+                    joined.push_str(self.separator);
+                    joined.push_str(&value_str(value));
+                }
+                _ => {
+                    if let Some((done, joined)) = pending.take() {
+                        map.serialize_entry(done.as_str(), &joined)?;
                     }
-                    map.serialize_entry(name.as_str(), &joined)?;
+                    pending = Some((name, value_str(value)));
                 }
             }
         }
+        if let Some((done, joined)) = pending {
+            map.serialize_entry(done.as_str(), &joined)?;
+        }
         map.end()
+    }
+}
+
+/// The `index`-th spelling of `set-cookie` as a JSON key, without building a string for the
+/// first (and by far most common) one.
+struct SetCookieSpelling(usize);
+
+impl Serialize for SetCookieSpelling {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0 == 0 {
+            serializer.serialize_str("set-cookie")
+        } else {
+            serializer.serialize_str(&set_cookie_spelling(self.0))
+        }
     }
 }
 
@@ -219,6 +274,25 @@ impl Serialize for Cookies<'_> {
 mod tests {
     use super::*;
 
+    fn copy(value: &str) -> Bytes {
+        Bytes::copy_from_slice(value.as_bytes())
+    }
+
+    #[test]
+    fn gateway_names_match_in_any_case_and_others_still_parse() {
+        assert_eq!(header_name("X-Forwarded-For").unwrap(), "x-forwarded-for");
+        assert_eq!(
+            header_name("CloudFront-Viewer-Country").unwrap(),
+            "cloudfront-viewer-country"
+        );
+        assert_eq!(header_name("X-Forwarded-Fox").unwrap(), "x-forwarded-fox");
+        assert_eq!(header_name("Accept").unwrap(), http::header::ACCEPT);
+        assert!(header_name("x forwarded for").is_err());
+        assert!(GATEWAY_NAMES
+            .iter()
+            .all(|n| HeaderName::from_bytes(n.as_str().as_bytes()).ok().as_ref() == Some(n)));
+    }
+
     #[test]
     fn set_cookie_spellings_are_distinct_case_variants() {
         assert_eq!(set_cookie_spelling(0), "set-cookie");
@@ -233,9 +307,35 @@ mod tests {
     }
 
     #[test]
+    fn single_value_joins_repeats_and_spells_each_cookie_apart() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("vary", "accept"),
+            ("set-cookie", "a=1"),
+            ("x-one", "1"),
+            ("vary", "origin"),
+            ("set-cookie", "b=2"),
+            ("vary", "cookie"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        // JSON objects are unordered: compared as values.
+        let folded = serde_json::to_value(SingleValue::folded(&headers)).unwrap();
+        assert_eq!(
+            folded,
+            serde_json::json!({"vary": "accept, origin, cookie", "set-cookie": "a=1", "Set-cookie": "b=2", "x-one": "1"})
+        );
+        let apart = serde_json::to_value(SingleValue::cookies_apart(&headers)).unwrap();
+        assert_eq!(
+            apart,
+            serde_json::json!({"vary": "accept,origin,cookie", "x-one": "1"})
+        );
+    }
+
+    #[test]
     fn non_ascii_values_are_kept_as_bytes() {
         let mut headers = HeaderMap::new();
-        append(&mut headers, "x-name", "café 日本\tok").unwrap();
+        append(&mut headers, "x-name", Bytes::from("café 日本\tok")).unwrap();
         assert_eq!(headers["x-name"].as_bytes(), "café 日本\tok".as_bytes());
     }
 
@@ -243,11 +343,11 @@ mod tests {
     fn too_many_headers_is_an_error_not_a_panic() {
         let mut headers = map_for(usize::MAX);
         let names: Vec<String> = (0..40_000).map(|i| format!("x-{i}")).collect();
-        let result = append_pairs(&mut headers, names.iter().map(|n| (n.as_str(), "v")));
+        let result = append_pairs(&mut headers, names.iter().map(|n| (n.as_str(), "v")), copy);
         assert_eq!(result, Err(TooManyHeaders));
         // Many values of one name are no problem: every one is kept.
         let mut headers = map_for(40_000);
-        let result = append_pairs(&mut headers, std::iter::repeat_n(("x", "v"), 40_000));
+        let result = append_pairs(&mut headers, std::iter::repeat_n(("x", "v"), 40_000), copy);
         assert_eq!(result, Ok(()));
         assert_eq!(headers.get_all("x").iter().count(), 40_000);
     }
@@ -264,6 +364,7 @@ mod tests {
                 ("OK", "2"),
             ]
             .into_iter(),
+            copy,
         );
         assert_eq!(result, Ok(()));
         assert_eq!(headers.len(), 2);

@@ -153,6 +153,22 @@ pub mod __bench {
         }
     }
 
+    /// One invocation as the Lambda runtime glue runs it (event bytes → request → service →
+    /// response JSON), without the copy [`Serve::invoke`](crate::Serve::invoke) makes of a
+    /// borrowed event.
+    pub async fn round_trip<S, B>(serve: &crate::Serve<S>, raw: Bytes) -> Option<Vec<u8>>
+    where
+        S: tower::Service<Request<Body>, Response = Response<B>> + Clone,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let response = crate::invoke::invoke(serve.service.clone(), &serve.config, raw)
+            .await
+            .ok()?;
+        serde_json::to_vec(&response).ok()
+    }
+
     /// Encodes `response` as the JSON `decoded`'s source reads (what happens after the service
     /// answered), through the same collection and size guard as production.
     pub async fn encode<B>(decoded: &Decoded, response: Response<B>) -> Option<String>

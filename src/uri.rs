@@ -210,17 +210,21 @@ pub(crate) fn build(
         Some(proto) if proto.eq_ignore_ascii_case(b"http") => Scheme::HTTP,
         _ => Scheme::HTTPS,
     };
+    let same = as_requested || route == requested;
     let with_origin = |pq: PathAndQuery| {
-        Uri::builder()
-            .scheme(scheme.clone())
-            .authority(authority.clone())
-            .path_and_query(pq)
-            .build()
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(scheme.clone());
+        parts.authority = Some(authority.clone());
+        parts.path_and_query = Some(pq);
+        Uri::from_parts(parts)
     };
-    Ok(Uris {
-        request: with_origin(request_pq)?,
-        client: with_origin(client_pq)?,
-    })
+    let client = with_origin(client_pq)?;
+    let request = if same {
+        client.clone()
+    } else {
+        with_origin(request_pq)?
+    };
+    Ok(Uris { request, client })
 }
 
 #[cfg(test)]

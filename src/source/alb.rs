@@ -71,12 +71,23 @@ impl SourceCodec for Alb {
 }
 
 /// The status line ALB wants in `statusDescription`, e.g. `200 OK`.
-fn status_line(status: StatusCode) -> String {
-    format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Unknown")
-    )
+fn status_line(status: StatusCode) -> StatusLine {
+    StatusLine(status)
+}
+
+struct StatusLine(StatusCode);
+
+impl std::fmt::Display for StatusLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reason = self.0.canonical_reason().unwrap_or("Unknown");
+        write!(f, "{} {reason}", self.0.as_str())
+    }
+}
+
+impl serde::Serialize for StatusLine {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// The client's address: the last `X-Forwarded-For` entry, the one ALB appends (in its default

@@ -66,7 +66,7 @@ pub(super) fn decode_payload_2_0(
     )?;
     let body = body(&mut event)?;
 
-    let mut headers = header_map(event.single_value_headers())?;
+    let mut headers = header_map(event.single_value_headers(), &event)?;
     if let Some(cookies) = event.cookies.as_deref().filter(|c| !c.is_empty()) {
         append_cookies(&mut headers, cookies);
     }

@@ -181,7 +181,10 @@ pub(crate) fn body(event: &mut Event<'_>) -> Result<Bytes, Rejected> {
                 Rejected::bad_request(format!("the request body is not valid base64: {error}"))
             });
     }
-    Ok(Bytes::from(body.0.into_owned()))
+    Ok(match body.0 {
+        Cow::Borrowed(text) => event.share(text),
+        Cow::Owned(text) => Bytes::from(text),
+    })
 }
 
 /// Where an event source puts the API Gateway stage.
@@ -332,15 +335,15 @@ pub(crate) fn assemble(
 }
 
 /// The request's header map from the event's pairs, every value kept; more values than `http`
-/// can hold are refused (`431`), a map of the wrong type fails the invocation.
+/// can hold are refused (`431`). Values share the event's bytes (see [`Event::share`]).
 pub(crate) fn header_map(
-    pairs: Result<Option<Pairs<'_>>, EventError>,
+    pairs: Option<&Pairs<'_>>,
+    event: &Event<'_>,
 ) -> Result<HeaderMap, Rejected> {
-    let pairs = pairs.map_err(Rejected::Event)?;
     // One more for the `Cookie` header payload 2.0 may add.
     let mut headers = headers::map_for(pairs.as_ref().map_or(0, |p| p.len()) + 1);
-    if let Some(pairs) = &pairs {
-        headers::append_pairs(&mut headers, pairs.iter())
+    if let Some(pairs) = pairs {
+        headers::append_pairs(&mut headers, pairs.iter(), |value| event.share(value))
             .map_err(|_| Rejected::too_many_headers())?;
     }
     Ok(headers)
@@ -363,11 +366,10 @@ pub(crate) fn decode_payload_1_0(
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
     let body = body(&mut event)?;
 
-    let headers = header_map(event.header_pairs())?;
+    let headers = header_map(event.header_pairs(), &event)?;
 
     let mut query = Query::default();
-    let params = event.query_pairs().map_err(Rejected::Event)?;
-    for (key, value) in params.iter().flat_map(|pairs| pairs.iter()) {
+    for (key, value) in event.query_pairs().iter().flat_map(|pairs| pairs.iter()) {
         query.param(key, value, query_encoding);
     }
 

@@ -40,5 +40,8 @@ async fn pixel() -> impl IntoResponse {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
+    // tower-lambda's `serve` installs lambda_runtime's default subscriber; AWS's lambda_http
+    // examples install the same one, so both binaries log alike.
+    lambda_http::tracing::init_default_subscriber();
     lambda_http::run(app()).await
 }
