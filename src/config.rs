@@ -458,9 +458,14 @@ impl<S> Serve<S> {
     /// Runs the service until the process is stopped: on the Lambda runtime when
     /// `AWS_LAMBDA_RUNTIME_API` is set, otherwise as a local HTTP/1.1 server.
     ///
+    /// On Lambda the runtime loop runs as a Tokio task of its own (next to the Runtime API
+    /// client's connection), which keeps each invocation's exchanges on one thread; dropping
+    /// this future stops it.
+    ///
     /// # Errors
     /// On Lambda: when a required Lambda environment variable is missing, or the runtime stops
-    /// with an error. Locally: when the port cannot be bound.
+    /// with an error (a panic in the runtime loop itself included). Locally: when the port
+    /// cannot be bound.
     pub async fn run<B>(self) -> Result<(), Error>
     where
         S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,

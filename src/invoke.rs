@@ -197,7 +197,7 @@ pub(crate) enum Prepared {
 /// The invocation fails as a whole: the event is not JSON, not an HTTP event, or lacks a field
 /// its source requires.
 pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, InvocationError> {
-    let event = Event::parse(&raw)?;
+    let mut event = Event::parse(&raw)?;
     let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(&raw))?;
     tracing::debug!(
         source = source.name(),
@@ -207,7 +207,9 @@ pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, Invocatio
     let context_ip = event
         .context_source_ip()
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
-    let mut request = match source.decode(event, config) {
+    let decoded = source.decode(&mut event, config);
+    drop(event); // it borrows `raw`, which the request context takes over
+    let mut request = match decoded {
         Ok(request) => request,
         Err(Rejected::Event(error)) => return Err(error.into()),
         Err(Rejected::Request(status, message)) => {

@@ -72,32 +72,30 @@ impl<F: Future> Future for Tracked<F> {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C). Installed at once, so that a signal arriving before
-/// the first poll is not lost.
-pub(crate) fn signal() -> impl Future<Output = ()> {
+/// Resolves on SIGTERM or SIGINT (Ctrl-C). The handlers are installed on the first poll; until
+/// then a signal has its default effect (it ends the process), as it had before `serve` ran.
+// Nothing is registered until the future is first polled: callers poll their real work first,
+// so that installing the handlers is not on the way to the first request.
+pub(crate) async fn signal() {
     #[cfg(unix)]
-    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-    async move {
-        #[cfg(unix)]
-        let terminate = async {
-            match terminate {
-                Ok(mut terminate) => {
-                    terminate.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
             }
-        };
-        #[cfg(not(unix))]
-        let terminate = std::future::pending::<()>();
-        let interrupt = async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            () = terminate => tracing::info!("SIGTERM received: shutting down gracefully"),
-            () = interrupt => tracing::info!("interrupted: shutting down gracefully"),
+            Err(_) => std::future::pending::<()>().await,
         }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = terminate => tracing::info!("SIGTERM received: shutting down gracefully"),
+        () = interrupt => tracing::info!("interrupted: shutting down gracefully"),
     }
 }
 

@@ -165,5 +165,12 @@ async fn serve_answers_every_source_through_the_real_runtime_client() {
     assert_eq!(api.posted().await.kind, "response");
 
     assert!(!server.is_finished(), "serve keeps running");
+
+    // Dropping `serve`'s future stops the runtime loop (which runs as a task of its own): an
+    // event sent afterwards is not answered.
     server.abort();
+    assert!(server.await.unwrap_err().is_cancelled());
+    api.send("req-after-drop", v2_event("/"));
+    let late = tokio::time::timeout(std::time::Duration::from_millis(500), api.posted()).await;
+    assert!(late.is_err(), "answered after serve was dropped: {late:?}");
 }

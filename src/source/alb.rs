@@ -35,7 +35,7 @@ impl SourceCodec for Alb {
         })
     }
 
-    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+    fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
         decode_payload_1_0(
             event,
             Source::Alb {

@@ -30,7 +30,7 @@ impl SourceCodec for FunctionUrl {
         (is_v2 && on_lambda_url).then_some(Source::FunctionUrl)
     }
 
-    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+    fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
         decode_payload_2_0(
             event,
             Source::FunctionUrl.name(),

@@ -22,7 +22,7 @@ impl SourceCodec for HttpApiV1 {
         (event.http_method.is_some() && version.as_str() == "1.0").then_some(Source::HttpApiV1)
     }
 
-    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+    fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
         decode_payload_1_0(
             event,
             Source::HttpApiV1.name(),

@@ -32,7 +32,7 @@ impl SourceCodec for HttpApiV2 {
         is_v2.then_some(Source::HttpApiV2)
     }
 
-    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+    fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
         decode_payload_2_0(
             event,
             Source::HttpApiV2.name(),
@@ -52,7 +52,7 @@ impl SourceCodec for HttpApiV2 {
 
 /// The payload-2.0 request, shared with Function URLs; `path_encoding` is how `rawPath` arrives.
 pub(super) fn decode_payload_2_0(
-    mut event: Event<'_>,
+    event: &mut Event<'_>,
     source: &'static str,
     path_encoding: Encoding,
     stage_rule: StageRule,
@@ -64,9 +64,9 @@ pub(super) fn decode_payload_2_0(
         source,
         "requestContext.http.method",
     )?;
-    let body = body(&mut event)?;
+    let body = body(event)?;
 
-    let mut headers = header_map(event.single_value_headers(), &event)?;
+    let mut headers = header_map(event.single_value_headers(), event)?;
     if let Some(cookies) = event.cookies.as_deref().filter(|c| !c.is_empty()) {
         append_cookies(&mut headers, cookies);
     }
@@ -74,7 +74,7 @@ pub(super) fn decode_payload_2_0(
     let mut query = Query::default();
     query.raw(event.raw_query_string.as_ref().map_or("", Str::as_str));
     let path = event.raw_path.as_ref().map_or("/", Str::as_str);
-    let routed = route(path, &event, stage_rule, config);
+    let routed = route(path, event, stage_rule, config);
     assemble(
         method,
         routed,

@@ -47,7 +47,7 @@ pub(crate) trait SourceCodec {
     fn detect(event: &Event<'_>) -> Option<Source>;
 
     /// The request the service sees.
-    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected>;
+    fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected>;
 
     /// The JSON this source reads back.
     fn serialize<S: Serializer>(
@@ -69,7 +69,7 @@ impl Source {
 
     pub(crate) fn decode(
         self,
-        event: Event<'_>,
+        event: &mut Event<'_>,
         config: &Config,
     ) -> Result<Request<Body>, Rejected> {
         match self {
@@ -356,7 +356,7 @@ pub(crate) fn header_map(
 /// `query_encoding` say whether the gateway decoded them (HTTP API paths, API Gateway query
 /// values) or passed them on as the client sent them (REST and ALB paths, ALB query values).
 pub(crate) fn decode_payload_1_0(
-    mut event: Event<'_>,
+    event: &mut Event<'_>,
     source: &'static str,
     path_encoding: Encoding,
     query_encoding: Encoding,
@@ -364,9 +364,9 @@ pub(crate) fn decode_payload_1_0(
     config: &Config,
 ) -> Result<Request<Body>, Rejected> {
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
-    let body = body(&mut event)?;
+    let body = body(event)?;
 
-    let headers = header_map(event.header_pairs(), &event)?;
+    let headers = header_map(event.header_pairs(), event)?;
 
     let mut query = Query::default();
     for (key, value) in event.query_pairs().iter().flat_map(|pairs| pairs.iter()) {
@@ -374,7 +374,7 @@ pub(crate) fn decode_payload_1_0(
     }
 
     let path = event.path.as_ref().map_or("/", Str::as_str);
-    let routed = route(path, &event, stage_rule, config);
+    let routed = route(path, event, stage_rule, config);
     assemble(
         method,
         routed,

@@ -28,7 +28,7 @@ impl SourceCodec for RestApi {
         event.http_method.is_some().then_some(Source::RestApi)
     }
 
-    fn decode(event: Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
+    fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
         decode_payload_1_0(
             event,
             Source::RestApi.name(),
