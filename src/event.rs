@@ -374,7 +374,11 @@ fn prefer_filled<'m, 'a>(
 fn contains(buffer: &[u8], part: &[u8]) -> bool {
     let start = buffer.as_ptr() as usize;
     let at = part.as_ptr() as usize;
-    !part.is_empty() && at >= start && at - start + part.len() <= buffer.len()
+    !part.is_empty()
+        && at >= start
+        && (at - start)
+            .checked_add(part.len())
+            .is_some_and(|end| end <= buffer.len())
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {

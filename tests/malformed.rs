@@ -219,6 +219,27 @@ async fn lone_utf16_surrogates_in_json_strings() {
 }
 
 #[tokio::test]
+async fn bytes_that_are_not_utf8() {
+    // In a header value, which the adapter reads: refused, whatever the byte.
+    for bad in [&b"\xff"[..], b"\xc3", b"caf\xe9"] {
+        let mut event = br#"{"httpMethod":"GET","path":"/","headers":{"x-name":""#.to_vec();
+        event.extend_from_slice(bad);
+        event.extend_from_slice(br#""},"requestContext":{}}"#);
+        let (outcome, seen) = run(event).await;
+        failed_with(&outcome, "not valid JSON");
+        assert!(seen.is_none());
+    }
+    // In a field the adapter skips: the request reaches the service, every header with it.
+    let mut event = br#"{"httpMethod":"GET","path":"/","headers":{"x-a":"1"},"requestContext":{"identity":{"userAgent":""#.to_vec();
+    event.push(0xff);
+    event.extend_from_slice(br#""}},"body":"hi"}"#);
+    let (outcome, seen) = run(event).await;
+    assert_eq!(outcome.unwrap()["statusCode"], 200);
+    let seen = seen.unwrap();
+    assert_eq!((seen.headers, &seen.body[..]), (1, &b"hi"[..]));
+}
+
+#[tokio::test]
 async fn duplicate_json_keys() {
     // A duplicated field of the event: refused, since which one is meant is unknowable.
     let event = r#"{"httpMethod":"GET","path":"/a","path":"/b","requestContext":{}}"#;
