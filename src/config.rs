@@ -480,7 +480,7 @@ impl<S> Serve<S> {
             config.response_mode = ResponseMode::from_env();
         }
         if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-            runtime::run(self.service, config, self.on_shutdown).await
+            runtime::in_own_task(runtime::run(self.service, config, self.on_shutdown)).await
         } else {
             let port = config
                 .local_port
