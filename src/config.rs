@@ -181,8 +181,8 @@ impl Config {
 /// ```
 #[must_use = "a Serve does nothing until it is run or awaited"]
 pub struct Serve<S> {
-    pub(crate) service: S,
-    pub(crate) config: Config,
+    service: S,
+    config: Config,
     on_shutdown: Option<crate::shutdown::Hook>,
 }
 
@@ -411,7 +411,18 @@ impl<S> Serve<S> {
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
-        let event = Bytes::copy_from_slice(event.as_ref());
+        self.invoke_bytes(Bytes::copy_from_slice(event.as_ref()))
+            .await
+    }
+
+    /// [`Serve::invoke`] on an event already in [`Bytes`] (no copy), as the runtime glue has it.
+    pub(crate) async fn invoke_bytes<B>(&self, event: Bytes) -> Result<String, InvocationError>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
         let response = crate::invoke::invoke(self.service.clone(), &self.config, event).await?;
         serde_json::to_string(&response).map_err(|error| InvocationError {
             error_type: "tower_lambda::Internal",

@@ -185,7 +185,10 @@ impl<'a> SingleValue<'a> {
 const SET_COOKIE_SPELLINGS: usize = 1 << 9;
 
 /// The `index`-th spelling of `set-cookie`: letter `j` is upper case when bit `j` is set.
-fn set_cookie_spelling(index: usize) -> String {
+fn set_cookie_spelling(index: usize) -> Cow<'static, str> {
+    if index == 0 {
+        return Cow::Borrowed("set-cookie"); // by far the most common: no string built
+    }
     let mut bit = 0;
     "set-cookie"
         .chars()
@@ -201,7 +204,8 @@ fn set_cookie_spelling(index: usize) -> String {
                 c
             }
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 impl Serialize for SingleValue<'_> {
@@ -220,7 +224,7 @@ impl Serialize for SingleValue<'_> {
                             "a response sets more cookies than a single-value header map can carry; the rest were not sent"
                         );
                     } else if cookies < SET_COOKIE_SPELLINGS {
-                        map.serialize_entry(&SetCookieSpelling(cookies), &value_str(value))?;
+                        map.serialize_entry(&set_cookie_spelling(cookies), &value_str(value))?;
                     }
                     cookies += 1;
                 }
@@ -244,20 +248,6 @@ impl Serialize for SingleValue<'_> {
             map.serialize_entry(done.as_str(), &joined)?;
         }
         map.end()
-    }
-}
-
-/// The `index`-th spelling of `set-cookie` as a JSON key, without building a string for the
-/// first (and by far most common) one.
-struct SetCookieSpelling(usize);
-
-impl Serialize for SetCookieSpelling {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0 == 0 {
-            serializer.serialize_str("set-cookie")
-        } else {
-            serializer.serialize_str(&set_cookie_spelling(self.0))
-        }
     }
 }
 

@@ -156,17 +156,14 @@ pub mod __bench {
     /// One invocation as the Lambda runtime glue runs it (event bytes → request → service →
     /// response JSON), without the copy [`Serve::invoke`](crate::Serve::invoke) makes of a
     /// borrowed event.
-    pub async fn round_trip<S, B>(serve: &crate::Serve<S>, raw: Bytes) -> Option<Vec<u8>>
+    pub async fn round_trip<S, B>(serve: &crate::Serve<S>, raw: Bytes) -> Option<String>
     where
         S: tower::Service<Request<Body>, Response = Response<B>> + Clone,
         S::Error: Into<BoxError>,
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
-        let response = crate::invoke::invoke(serve.service.clone(), &serve.config, raw)
-            .await
-            .ok()?;
-        serde_json::to_vec(&response).ok()
+        serve.invoke_bytes(raw).await.ok()
     }
 
     /// Encodes `response` as the JSON `decoded`'s source reads (what happens after the service
