@@ -5,7 +5,7 @@ use http_body::{Frame, SizeHint};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// The body of every request that tower-lambda hands to your service.
 ///

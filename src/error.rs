@@ -1,7 +1,11 @@
-//! The crate's error type.
+//! What can go wrong: the process-level [`Error`], the per-invocation [`InvocationError`], and
+//! how a service fails ([`Failure`]).
 
+use std::any::Any;
 use std::fmt;
 use std::net::SocketAddr;
+
+use crate::event::EventError;
 
 /// A boxed error, the currency of tower and hyper.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -60,4 +64,80 @@ impl std::error::Error for Error {
             Self::LambdaEnvironment { .. } => None,
         }
     }
+}
+
+/// An invocation that fails as a whole: on Lambda it is reported to the Runtime API's `/error`
+/// endpoint (and the gateway answers `502`). Returned by [`Serve::invoke`](crate::Serve::invoke).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvocationError {
+    pub(crate) error_type: &'static str,
+    pub(crate) message: String,
+}
+
+impl InvocationError {
+    /// The error type reported to Lambda, such as `tower_lambda::UnsupportedEvent`.
+    pub fn error_type(&self) -> &str {
+        self.error_type
+    }
+
+    /// What went wrong, for a person.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for InvocationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.message)
+    }
+}
+
+impl std::error::Error for InvocationError {}
+
+impl From<EventError> for InvocationError {
+    fn from(error: EventError) -> Self {
+        Self {
+            error_type: "tower_lambda::UnsupportedEvent",
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<InvocationError> for lambda_runtime::Diagnostic {
+    fn from(error: InvocationError) -> Self {
+        Self {
+            error_type: error.error_type.to_owned(),
+            error_message: error.message,
+        }
+    }
+}
+
+/// How a service failed to produce a response.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The service returned `Err` (or was not ready).
+    Service(BoxError),
+    /// The response body failed while it was read.
+    Body(BoxError),
+    /// The service or its body panicked.
+    Panic(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Service(error) => write!(f, "the service returned an error: {error}"),
+            Self::Body(error) => write!(f, "the response body failed: {error}"),
+            Self::Panic(message) => write!(f, "the service panicked: {message}"),
+        }
+    }
+}
+
+/// A panic's message, for logs and error reports.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-string payload".to_owned())
 }

@@ -182,7 +182,7 @@ impl<'a> SingleValue<'a> {
 }
 
 /// The letters of `set-cookie` are 9, so 512 distinct spellings exist.
-const SET_COOKIE_SPELLINGS: usize = 1 << 9;
+pub const SET_COOKIE_SPELLINGS: usize = 1 << 9;
 
 /// The `index`-th spelling of `set-cookie`: letter `j` is upper case when bit `j` is set.
 fn set_cookie_spelling(index: usize) -> Cow<'static, str> {

@@ -4,7 +4,7 @@ use http::Request;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::Body;
+use crate::body::Body;
 
 /// A hyper 1.x [`hyper::service::Service`] as a tower service, so [`serve`](crate::serve) accepts
 /// it. Made with [`from_hyper`].

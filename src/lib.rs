@@ -55,40 +55,65 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
 
-// Shared concerns.
+// # Layers
+//
+// The crate reads bottom-up: each module uses only modules of its own layer or the ones below,
+// and no two modules import each other in a circle (`.ci/check-layers.py` checks both, from
+// this list). A new file goes into the lowest layer whose modules it needs.
+//
+// 1. **Data and rules**: `error`, `event` (the borrowed envelope), `config` (plain options),
+//    `binary`, `headers`, `uri`, `body`, `context`, `response`, `testing`.
+// 2. **Sources**: `source`, one module per source under it, owning detect, decode and the
+//    response JSON, with what they share in modules of its own (`source/mod.rs` is only the
+//    table of contents and the dispatch).
+// 3. **One invocation**: `collect` (the buffered body and its size guard), `invoke` (event bytes
+//    → request → service → response).
+// 4. **Drivers**: `shutdown`, `streaming`, `runtime`, `local`, `logging`.
+// 5. **The front door**: `serve` (`Serve`), `hyper_service`, `extract`, and this file.
+
+// 1. Data and rules.
 mod binary;
 mod body;
 mod config;
 mod context;
 mod error;
 mod event;
-#[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub mod extract;
 mod headers;
-mod hyper_service;
-mod invoke;
-mod local;
 mod response;
-mod runtime;
-mod shutdown;
-mod streaming;
 pub mod testing;
 mod uri;
 
-// One module per event source, each owning both directions.
+// 2. Sources: one module per event source, each owning both directions.
 mod source;
+
+// 3. One invocation.
+mod collect;
+mod invoke;
+
+// 4. Drivers.
+mod local;
+mod logging;
+mod runtime;
+mod shutdown;
+mod streaming;
+
+// 5. The front door.
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod extract;
+mod hyper_service;
+mod serve;
 
 pub use binary::BodyEncoding;
 pub use body::Body;
-pub use config::{ErrorPolicy, PathMode, ResponseMode, Serve, BUFFERED_RESPONSE_LIMIT};
+pub use config::{ErrorPolicy, PathMode, ResponseMode, BUFFERED_RESPONSE_LIMIT};
 pub use context::{
     ClientUrl, ContextError, EventSource, PathPrefix, RequestContext, RequestExt, SourceContext,
 };
-pub use error::{BoxError, Error};
+pub use error::{BoxError, Error, InvocationError};
 pub use hyper_service::{from_hyper, HyperService};
-pub use invoke::InvocationError;
 pub use lambda_runtime::Context;
+pub use serve::Serve;
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -114,16 +139,19 @@ where
     Serve::new(service).run().await
 }
 
-/// Installs `lambda_runtime`'s default `tracing` subscriber (CloudWatch-friendly, honouring
-/// `AWS_LAMBDA_LOG_LEVEL`/`RUST_LOG` and `AWS_LAMBDA_LOG_FORMAT`) unless the application has
-/// installed its own.
-fn init_logging() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if !tracing::dispatcher::has_been_set() {
-            lambda_runtime::tracing::init_default_subscriber();
-        }
-    });
+/// The adapter's rules that its fuzz oracle (`fuzz/`) checks against, so that the two cannot
+/// drift apart. Not part of the API: no stability promise.
+#[doc(hidden)]
+pub mod __rules {
+    /// Whether a payload-2.0 event on this domain is a Function URL event.
+    pub use crate::source::is_function_url_domain;
+
+    /// A request cookie of `cookies[]` as it joins the `Cookie` header (`None`: skipped).
+    pub use crate::source::cookie_to_add;
+
+    /// How many `Set-Cookie` values a single-value header map can carry (one per letter-case
+    /// spelling of the name); the rest are dropped.
+    pub use crate::headers::SET_COOKIE_SPELLINGS;
 }
 
 /// Entry points for the crate's own benchmarks (`benches/`), which compare the decoding and
@@ -133,10 +161,11 @@ pub mod __bench {
     use bytes::Bytes;
     use http::{Request, Response};
 
+    use crate::body::Body;
     use crate::config::Config;
-    use crate::invoke::{prepare, respond_buffered, Prepared};
+    use crate::error::BoxError;
+    use crate::invoke::{prepare, respond_buffered, Prepared, Reply};
     use crate::source::Source;
-    use crate::{Body, BoxError};
 
     /// An event decoded into the request the service sees.
     pub struct Decoded {
@@ -178,15 +207,10 @@ pub mod __bench {
             let response = once.take();
             async move { response.ok_or("answered twice") }
         });
-        let response = respond_buffered(
-            answer,
-            &Config::default(),
-            decoded.source,
-            Request::new(Body::empty()),
-            None,
-        )
-        .await
-        .ok()?;
-        serde_json::to_string(&response).ok()
+        let config = Config::default();
+        let response = respond_buffered(answer, &config, Request::new(Body::empty()), None)
+            .await
+            .ok()?;
+        serde_json::to_string(&Reply::new(decoded.source, response, &config)).ok()
     }
 }

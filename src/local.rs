@@ -15,13 +15,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::Service;
 
+use crate::body::Body;
 use crate::config::Config;
 use crate::context::{ClientUrl, PathPrefix};
+use crate::error::{BoxError, Error};
 use crate::invoke::{call_service, invoke};
 use crate::response::{plain_headers, INTERNAL_SERVER_ERROR};
 use crate::shutdown::{self, Hook};
 use crate::testing::{EventBuilder, Shape, TestResponse};
-use crate::{Body, BoxError, Error};
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -1,20 +1,15 @@
-//! The response on its way back to the gateway: collected, shaped by the binary-media rule, and
-//! serialized in the shape its event source reads.
+//! The response on its way back to the gateway, collected and shaped by the binary-media rule but
+//! in no source's JSON yet: each source writes it in its own shape (see
+//! [`Source::serialize`](crate::source::Source)).
 
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};
-use serde::{Serialize, Serializer};
 
 use crate::binary::EncodedBody;
-use crate::source::{self, Source};
 
 /// A response ready to be written as the JSON its event source reads.
-///
-/// Its [`Serialize`] implementation writes that JSON directly from the header map: there is no
-/// intermediate map or value.
 #[derive(Debug)]
 pub(crate) struct LambdaResponse {
-    pub(crate) source: Source,
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: EncodedBody,
@@ -38,28 +33,16 @@ pub(crate) fn plain_headers() -> HeaderMap {
 impl LambdaResponse {
     /// A plain-text response made by the adapter itself (400 for a bad request, 500 for a failed
     /// service).
-    pub(crate) fn plain(source: Source, status: StatusCode, message: impl Into<String>) -> Self {
-        let headers = plain_headers();
+    pub(crate) fn plain(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
-            source,
             status,
-            headers,
+            headers: plain_headers(),
             body: EncodedBody::text(message),
             single_value_headers: false,
         }
     }
 
-    pub(crate) fn internal_server_error(source: Source) -> Self {
-        Self::plain(
-            source,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            INTERNAL_SERVER_ERROR,
-        )
-    }
-}
-
-impl Serialize for LambdaResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        source::serialize_response(self, serializer)
+    pub(crate) fn internal_server_error() -> Self {
+        Self::plain(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL_SERVER_ERROR)
     }
 }

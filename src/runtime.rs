@@ -28,13 +28,12 @@ use std::task::{Context, Poll};
 use tower::{Layer, Service};
 use tracing::Instrument;
 
+use crate::body::Body;
 use crate::config::{Config, ResponseMode};
-use crate::invoke::{
-    panic_message, prepare, respond_buffered, with_lambda_context, InvocationError, Prepared,
-};
-use crate::response::LambdaResponse;
+use crate::error::{panic_message, BoxError, Error, InvocationError};
+use crate::invoke::{prepare, respond_buffered, with_lambda_context, Prepared, Reply};
 use crate::shutdown::{self, Hook, InFlight, Tracked};
-use crate::{streaming, Body, BoxError, Error};
+use crate::streaming;
 use std::panic::AssertUnwindSafe;
 
 thread_local! {
@@ -239,7 +238,6 @@ where
                 let future = answer.respond(
                     self.layer.service.clone(),
                     Arc::clone(&self.layer.config),
-                    source,
                     request,
                 );
                 return self
@@ -275,7 +273,7 @@ struct Handler<S> {
     config: Arc<Config>,
 }
 
-type HandlerFuture = BoxFuture<Result<LambdaResponse, Diagnostic>>;
+type HandlerFuture = BoxFuture<Result<Reply, Diagnostic>>;
 
 impl<S, B> Service<LambdaEvent<Placeholder>> for Handler<S>
 where
@@ -285,7 +283,7 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    type Response = LambdaResponse;
+    type Response = Reply;
     type Error = Diagnostic;
     type Future = HandlerFuture;
 
@@ -305,11 +303,12 @@ where
                     mut request,
                 })) => {
                     let request_id = with_lambda_context(&mut request, event.context);
-                    respond_buffered(service, &config, source, request, Some(&request_id))
+                    respond_buffered(service, &config, request, Some(&request_id))
                         .await
+                        .map(|response| Reply::new(source, response, &config))
                         .map_err(Diagnostic::from)
                 }
-                Some(Ok(Prepared::Answer(response))) => Ok(response),
+                Some(Ok(Prepared::Answer(reply))) => Ok(reply),
                 Some(Err(error)) => Err(Diagnostic::from(error)),
                 None => Err(Diagnostic {
                     error_type: "tower_lambda::Internal".to_owned(),

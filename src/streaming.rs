@@ -21,13 +21,12 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tower::Service;
 
+use crate::body::Body;
 use crate::config::Config;
+use crate::error::{panic_message, BoxError, Error, InvocationError};
 use crate::headers::{Cookies, SingleValue};
-use crate::invoke::{
-    call_service, deadline_response, on_failure, panic_message, time_budget, InvocationError,
-};
+use crate::invoke::{call_service, deadline_response, on_failure, time_budget};
 use crate::source::Source;
-use crate::{Body, BoxError, Error};
 
 /// The header that carries the Runtime API's invocation id, echoed on every answer.
 pub(crate) const INVOCATION_ID: &str = "lambda-runtime-invocation-id";
@@ -72,7 +71,6 @@ impl Answer {
         self,
         service: S,
         config: Arc<Config>,
-        source: Source,
         request: Request<Body>,
     ) -> Result<(), BoxError>
     where
@@ -88,7 +86,7 @@ impl Answer {
             Some(budget) => match tokio::time::timeout(budget, called).await {
                 Ok(result) => result,
                 Err(_) => {
-                    let response = deadline_response(&config, source, Some(&self.request_id));
+                    let response = deadline_response(&config, Some(&self.request_id));
                     let body = http_body_util::Full::new(Bytes::from(response.body.text));
                     return self.stream(response.status, &response.headers, body).await;
                 }
@@ -99,7 +97,7 @@ impl Answer {
                 let (parts, body) = response.into_parts();
                 self.stream(parts.status, &parts.headers, body).await
             }
-            Err(failure) => match on_failure(&config, source, Some(&self.request_id), &failure) {
+            Err(failure) => match on_failure(&config, Some(&self.request_id), &failure) {
                 Ok(response) => {
                     let body = http_body_util::Full::new(Bytes::from(response.body.text));
                     self.stream(response.status, &response.headers, body).await

@@ -27,7 +27,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
-use crate::EventSource;
+use crate::context::EventSource;
 
 /// Which source's event to build, and in which variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

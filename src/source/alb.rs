@@ -15,15 +15,20 @@
 use http::{Request, StatusCode};
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
+use super::codec::{Rejected, Source, SourceCodec};
+use super::payload_1_0;
+use super::request::StageRule;
+use crate::body::Body;
 use crate::config::Config;
 use crate::event::Event;
 use crate::headers::{MultiValue, SingleValue};
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
-use crate::Body;
 
-pub(crate) struct Alb;
+/// An ALB target group, with multi-value headers on or off.
+pub(crate) struct Alb {
+    pub(crate) multi_value_headers: bool,
+}
 
 impl SourceCodec for Alb {
     fn detect(event: &Event<'_>) -> Option<Source> {
@@ -36,7 +41,7 @@ impl SourceCodec for Alb {
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
-        decode_payload_1_0(
+        payload_1_0::decode(
             event,
             Source::Alb {
                 multi_value_headers: false,
@@ -50,16 +55,14 @@ impl SourceCodec for Alb {
     }
 
     fn serialize<S: Serializer>(
+        &self,
         response: &LambdaResponse,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         let mut out = serializer.serialize_struct("Response", 5)?;
         out.serialize_field("statusCode", &response.status.as_u16())?;
         out.serialize_field("statusDescription", &status_line(response.status))?;
-        if let Source::Alb {
-            multi_value_headers: true,
-        } = response.source
-        {
+        if self.multi_value_headers {
             out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
         } else {
             out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
@@ -92,7 +95,7 @@ impl serde::Serialize for StatusLine {
 
 /// The client's address: the last `X-Forwarded-For` entry, the one ALB appends (in its default
 /// `append` mode); the entries before it came from the client and are not trusted.
-pub(super) fn client_ip(headers: &http::HeaderMap) -> Option<std::net::IpAddr> {
+pub(crate) fn client_ip(headers: &http::HeaderMap) -> Option<std::net::IpAddr> {
     let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()

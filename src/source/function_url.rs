@@ -1,19 +1,20 @@
 //! Lambda Function URLs.
 //!
-//! Function URLs send HTTP API payload 2.0 (see [`super::http_api_v2`]); they are told apart by
+//! Function URLs send HTTP API payload 2.0 (see [`super::payload_2_0`]); they are told apart by
 //! their domain, `<url-id>.lambda-url.<region>.on.aws`. Unlike an HTTP API, a Function URL passes
 //! `rawPath` on percent-encoded, so `%XX` escapes in it are kept. The response is the 2.0 one.
 
 use http::Request;
 use serde::Serializer;
 
-use super::http_api_v2::{decode_payload_2_0, serialize_payload_2_0};
-use super::{Rejected, Source, SourceCodec, StageRule};
+use super::codec::{Rejected, Source, SourceCodec};
+use super::payload_2_0;
+use super::request::StageRule;
+use crate::body::Body;
 use crate::config::Config;
 use crate::event::Event;
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
-use crate::Body;
 
 pub(crate) struct FunctionUrl;
 
@@ -24,14 +25,12 @@ impl SourceCodec for FunctionUrl {
         // `.lambda-url.` is not one. Local emulators (cargo-lambda's `watch`, which emulates
         // Function URLs) name the domain `localhost` and pass the path on as sent, like a
         // Function URL.
-        let on_lambda_url = event
-            .domain_name()
-            .is_some_and(|d| (d.contains(".lambda-url.") && d.ends_with(".on.aws")) || is_local(d));
+        let on_lambda_url = event.domain_name().is_some_and(is_function_url_domain);
         (is_v2 && on_lambda_url).then_some(Source::FunctionUrl)
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
-        decode_payload_2_0(
+        payload_2_0::decode(
             event,
             Source::FunctionUrl.name(),
             Encoding::Encoded,
@@ -41,11 +40,18 @@ impl SourceCodec for FunctionUrl {
     }
 
     fn serialize<S: Serializer>(
+        &self,
         response: &LambdaResponse,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serialize_payload_2_0(response, serializer)
+        payload_2_0::serialize(response, serializer)
     }
+}
+
+/// Whether a payload-2.0 event on `domain` is a Function URL event:
+/// `<url-id>.lambda-url.<region>.on.aws`, or a local emulator's `localhost` / loopback address.
+pub fn is_function_url_domain(domain: &str) -> bool {
+    (domain.contains(".lambda-url.") && domain.ends_with(".on.aws")) || is_local(domain)
 }
 
 /// `localhost` or a loopback address, with or without a port.

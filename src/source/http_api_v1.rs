@@ -1,18 +1,19 @@
 //! API Gateway HTTP API with payload format 1.0.
 //!
-//! The same shape as a REST API event (see [`super::rest_api`]) plus `"version": "1.0"`, and the
+//! The same shape as a REST API event (see [`super::rest_api`] and [`super::payload_1_0`]) plus `"version": "1.0"`, and the
 //! same response: `multiValueHeaders` carries every value.
 
 use http::Request;
 use serde::Serializer;
 
-use super::rest_api::serialize_payload_1_0;
-use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
+use super::codec::{Rejected, Source, SourceCodec};
+use super::payload_1_0;
+use super::request::StageRule;
+use crate::body::Body;
 use crate::config::Config;
 use crate::event::Event;
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
-use crate::Body;
 
 pub(crate) struct HttpApiV1;
 
@@ -23,7 +24,7 @@ impl SourceCodec for HttpApiV1 {
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
-        decode_payload_1_0(
+        payload_1_0::decode(
             event,
             Source::HttpApiV1.name(),
             Encoding::Decoded,
@@ -34,9 +35,10 @@ impl SourceCodec for HttpApiV1 {
     }
 
     fn serialize<S: Serializer>(
+        &self,
         response: &LambdaResponse,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serialize_payload_1_0(response, serializer)
+        payload_1_0::serialize(response, serializer)
     }
 }

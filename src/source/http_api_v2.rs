@@ -1,24 +1,24 @@
-//! API Gateway HTTP API with payload format 2.0.
+//! API Gateway HTTP API with payload format 2.0 (the shape: [`super::payload_2_0`]).
 //!
 //! Request: `requestContext.http.method`, `rawPath` (decoded by API Gateway, so a `%` in it is a
 //! literal percent sign), `rawQueryString` exactly as the client sent it, `headers` whose repeated
 //! values API Gateway has already joined with commas, and `cookies[]`, which becomes one `Cookie`
-//! header joined with `"; "`.
+//! header joined with `"; "`. A named stage starts `rawPath`.
 //!
 //! Response: `statusCode`, `headers` (repeated names joined with `,`), every `Set-Cookie` in
 //! `cookies[]`, `body`, `isBase64Encoded`.
 
-use http::header::COOKIE;
-use http::{HeaderMap, HeaderValue, Request};
-use serde::ser::{SerializeStruct, Serializer};
+use http::Request;
+use serde::Serializer;
 
-use super::{assemble, body, header_map, method, route, Rejected, Source, SourceCodec, StageRule};
+use super::codec::{Rejected, Source, SourceCodec};
+use super::payload_2_0;
+use super::request::StageRule;
+use crate::body::Body;
 use crate::config::Config;
-use crate::event::{Event, Str};
-use crate::headers::{Cookies, SingleValue};
+use crate::event::Event;
 use crate::response::LambdaResponse;
-use crate::uri::{Encoding, Query};
-use crate::Body;
+use crate::uri::Encoding;
 
 pub(crate) struct HttpApiV2;
 
@@ -33,7 +33,7 @@ impl SourceCodec for HttpApiV2 {
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
-        decode_payload_2_0(
+        payload_2_0::decode(
             event,
             Source::HttpApiV2.name(),
             Encoding::Decoded,
@@ -43,101 +43,10 @@ impl SourceCodec for HttpApiV2 {
     }
 
     fn serialize<S: Serializer>(
+        &self,
         response: &LambdaResponse,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serialize_payload_2_0(response, serializer)
+        payload_2_0::serialize(response, serializer)
     }
-}
-
-/// The payload-2.0 request, shared with Function URLs; `path_encoding` is how `rawPath` arrives.
-pub(super) fn decode_payload_2_0(
-    event: &mut Event<'_>,
-    source: &'static str,
-    path_encoding: Encoding,
-    stage_rule: StageRule,
-    config: &Config,
-) -> Result<Request<Body>, Rejected> {
-    let http = event.request_context.as_ref().and_then(|c| c.http.as_ref());
-    let method = method(
-        http.and_then(|h| h.method.as_ref()),
-        source,
-        "requestContext.http.method",
-    )?;
-    let body = body(event)?;
-
-    let mut headers = header_map(event.single_value_headers(), event)?;
-    if let Some(cookies) = event.cookies.as_deref().filter(|c| !c.is_empty()) {
-        append_cookies(&mut headers, cookies);
-    }
-
-    let mut query = Query::default();
-    query.raw(event.raw_query_string.as_ref().map_or("", Str::as_str));
-    let path = event.raw_path.as_ref().map_or("/", Str::as_str);
-    let routed = route(path, event, stage_rule, config);
-    assemble(
-        method,
-        routed,
-        path_encoding,
-        &query,
-        headers,
-        event.domain_name(),
-        body,
-        config,
-    )
-}
-
-/// Adds `cookies[]` to the one `Cookie` header, joined with `"; "`.
-///
-/// API Gateway moves the client's cookies out of `headers`; some senders (Function URLs among
-/// them, at times) also leave a `cookie` header in place. A cookie already in that header is not
-/// added twice, the others are appended to it, so the service finds every cookie in one header.
-/// A cookie that cannot be part of a header value is skipped with a warning; the rest are kept.
-fn append_cookies(headers: &mut HeaderMap, cookies: &[Str<'_>]) {
-    // Bytes, not `str`: a `Cookie` header may hold non-ASCII bytes, and must not be lost.
-    let existing: &[u8] = headers.get(COOKIE).map_or(&[], HeaderValue::as_bytes);
-    let already_sent = |cookie: &[u8]| {
-        existing
-            .split(|&b| b == b';')
-            .any(|sent| sent.trim_ascii() == cookie)
-    };
-    let mut joined = existing.to_vec();
-    for cookie in cookies.iter().map(|c| c.as_str().trim().as_bytes()) {
-        if cookie.is_empty() || already_sent(cookie) {
-            continue;
-        }
-        if HeaderValue::from_bytes(cookie).is_err() {
-            tracing::warn!("skipped a request cookie that is not valid in a Cookie header");
-            continue;
-        }
-        if !joined.is_empty() {
-            joined.extend_from_slice(b"; ");
-        }
-        joined.extend_from_slice(cookie);
-    }
-    if joined.len() == existing.len() {
-        return;
-    }
-    if let Ok(value) = HeaderValue::from_bytes(&joined) {
-        // Replaces the first `Cookie` value (extended above); any further ones stay.
-        let rest: Vec<HeaderValue> = headers.get_all(COOKIE).iter().skip(1).cloned().collect();
-        headers.insert(COOKIE, value);
-        for value in rest {
-            headers.append(COOKIE, value);
-        }
-    }
-}
-
-/// The payload-2.0 response, shared with Function URLs.
-pub(super) fn serialize_payload_2_0<S: Serializer>(
-    response: &LambdaResponse,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let mut out = serializer.serialize_struct("Response", 5)?;
-    out.serialize_field("statusCode", &response.status.as_u16())?;
-    out.serialize_field("headers", &SingleValue::cookies_apart(&response.headers))?;
-    out.serialize_field("cookies", &Cookies(&response.headers))?;
-    out.serialize_field("body", &response.body.text)?;
-    out.serialize_field("isBase64Encoded", &response.body.base64)?;
-    out.end()
 }

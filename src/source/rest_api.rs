@@ -11,15 +11,16 @@
 //! letter-case spelling so that none is lost.
 
 use http::Request;
-use serde::ser::{SerializeStruct, Serializer};
+use serde::Serializer;
 
-use super::{decode_payload_1_0, Rejected, Source, SourceCodec, StageRule};
+use super::codec::{Rejected, Source, SourceCodec};
+use super::payload_1_0;
+use super::request::StageRule;
+use crate::body::Body;
 use crate::config::Config;
 use crate::event::Event;
-use crate::headers::{MultiValue, SingleValue};
 use crate::response::LambdaResponse;
 use crate::uri::Encoding;
-use crate::Body;
 
 pub(crate) struct RestApi;
 
@@ -29,7 +30,7 @@ impl SourceCodec for RestApi {
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
-        decode_payload_1_0(
+        payload_1_0::decode(
             event,
             Source::RestApi.name(),
             Encoding::Encoded,
@@ -40,26 +41,10 @@ impl SourceCodec for RestApi {
     }
 
     fn serialize<S: Serializer>(
+        &self,
         response: &LambdaResponse,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serialize_payload_1_0(response, serializer)
+        payload_1_0::serialize(response, serializer)
     }
-}
-
-/// The payload-1.0 response, read by REST APIs and by HTTP APIs using payload 1.0.
-pub(super) fn serialize_payload_1_0<S: Serializer>(
-    response: &LambdaResponse,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let mut out = serializer.serialize_struct("Response", 4)?;
-    out.serialize_field("statusCode", &response.status.as_u16())?;
-    if response.single_value_headers {
-        out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
-    } else {
-        out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
-    }
-    out.serialize_field("body", &response.body.text)?;
-    out.serialize_field("isBase64Encoded", &response.body.base64)?;
-    out.end()
 }

@@ -1,0 +1,367 @@
+//! The front door: [`Serve`], the builder that holds the service and its options, runs it on
+//! Lambda or locally, and runs single events through the production path for tests.
+
+use bytes::Bytes;
+use http::{Request, Response};
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use tower::Service;
+
+use crate::binary::MediaPattern;
+use crate::body::Body;
+use crate::config::{Config, ErrorPolicy, PathMode, ResponseMode};
+use crate::error::{BoxError, Error, InvocationError};
+use crate::shutdown::Hook;
+use crate::testing::{Shape, TestResponse};
+use crate::{invoke, local, logging, runtime};
+
+/// Serves a tower service on Lambda, or locally when not on Lambda, with options.
+///
+/// [`serve(app)`](crate::serve) is `Serve::new(app).run()` with every option at its default.
+/// A `Serve` can be `.await`ed directly.
+///
+/// ```no_run
+/// use axum::{routing::get, Router};
+/// use tower_lambda::Serve;
+///
+/// # async fn run() -> Result<(), tower_lambda::Error> {
+/// let app = Router::new().route("/", get(|| async { "hello" }));
+/// Serve::new(app)
+///     .binary_media_types(["image/*", "application/pdf"])
+///     .local_port(8080)
+///     .await
+/// # }
+/// ```
+#[must_use = "a Serve does nothing until it is run or awaited"]
+pub struct Serve<S> {
+    service: S,
+    config: Config,
+    on_shutdown: Option<Hook>,
+}
+
+impl<S> Serve<S> {
+    /// Wraps a service with the default options.
+    pub fn new(service: S) -> Self {
+        Self {
+            service,
+            config: Config::default(),
+            on_shutdown: None,
+        }
+    }
+
+    /// Media types whose responses are always sent base64-encoded, on top of the default rule
+    /// (textual types as text, everything else as base64). Patterns are `type/subtype`,
+    /// `type/*` or `*/*`; parameters such as `; charset=utf-8` are ignored.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// // CSV downloads travel as base64, like images and PDFs already do.
+    /// let serve = tower_lambda::Serve::new(app).binary_media_types(["text/csv"]);
+    /// ```
+    pub fn binary_media_types<I>(mut self, types: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.config
+            .binary_media_types
+            .extend(types.into_iter().map(|t| MediaPattern::parse(t.as_ref())));
+        self
+    }
+
+    /// Write REST API and HTTP API 1.0 responses with a single-value `headers` map instead of
+    /// `multiValueHeaders`, for gateways that ignore `multiValueHeaders` (Netlify Functions).
+    /// Repeated headers are joined with `", "`; every `Set-Cookie` is still delivered, each under
+    /// a different letter case of the name.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).single_value_headers(true);
+    /// ```
+    pub fn single_value_headers(mut self, enabled: bool) -> Self {
+        self.config.single_value_headers = enabled;
+        self
+    }
+
+    /// A custom domain's base path (API mapping path) to remove from the front of every path,
+    /// on a segment boundary and once: with `"/v1"`, `/v1/items` is routed as `/items` and
+    /// `/v10/items` is left alone. REST API events that say which base path matched
+    /// (`requestContext.customDomain.basePathMatched`) are stripped without this setting.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).strip_base_path("/v1");
+    /// ```
+    pub fn strip_base_path(mut self, base_path: impl Into<String>) -> Self {
+        let base_path = base_path.into();
+        let trimmed = base_path.trim_matches('/');
+        self.config.strip_base_path = (!trimmed.is_empty()).then(|| format!("/{trimmed}"));
+        self
+    }
+
+    /// Which path the service sees; see [`PathMode`].
+    pub fn path_mode(mut self, mode: PathMode) -> Self {
+        self.config.path_mode = mode;
+        self
+    }
+
+    /// Also send the removed stage and base path as an `X-Forwarded-Prefix` header (which
+    /// frameworks use to build links behind a proxy). Any `X-Forwarded-Prefix` the client sent is
+    /// removed first, so it cannot be forged.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).forwarded_prefix_header(true);
+    /// ```
+    pub fn forwarded_prefix_header(mut self, enabled: bool) -> Self {
+        self.config.forwarded_prefix_header = enabled;
+        self
+    }
+
+    /// How responses travel back; see [`ResponseMode`]. Without this option the
+    /// `TOWER_LAMBDA_RESPONSE_MODE` environment variable (`streaming` or `buffered`) decides, and
+    /// without that, buffered.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.config.response_mode = Some(mode);
+        self
+    }
+
+    /// The largest buffered response, in bytes of the JSON sent to Lambda (base64 inflation
+    /// included). Default: 6 MB, Lambda's own limit. A larger response is not collected past the
+    /// limit: the service's body is dropped and the client gets `500` with a `text/plain` body
+    /// that says the response exceeded the buffered limit and that streaming mode lifts it.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).buffered_response_limit(1024 * 1024);
+    /// ```
+    pub fn buffered_response_limit(mut self, bytes: usize) -> Self {
+        self.config.buffered_limit = bytes;
+        self
+    }
+
+    /// Answer `504 Gateway Timeout` (`text/plain`, saying why) `margin` before the invocation's
+    /// deadline when the service has not answered by then, instead of letting Lambda end the
+    /// invocation with no response at all (the client would get an opaque `502`/`504` and the
+    /// logs a bare "Task timed out"). Off by default. In streaming mode the margin applies until
+    /// the status and headers are sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).deadline_margin(Duration::from_millis(500));
+    /// ```
+    pub fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
+        self.config.deadline_margin = Some(margin);
+        self
+    }
+
+    /// In local mode, run every request the way Lambda would: built into the event `shape`'s
+    /// source sends, through the same decode → service → encode path as production, and the
+    /// response JSON turned back into HTTP. Binary bodies, cookies, headers and stage prefixes
+    /// then behave on a laptop as they will behind that gateway. Without this option the
+    /// `TOWER_LAMBDA_LOCAL_SOURCE` environment variable (`rest`, `http`, `http-v1`, `url`, `alb`
+    /// or `alb-multi`) decides; without either, local mode is plain HTTP.
+    ///
+    /// ```
+    /// use tower_lambda::testing::Shape;
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).local_source(Shape::RestApi);
+    /// ```
+    pub fn local_source(mut self, shape: Shape) -> Self {
+        self.config.local_source = Some(shape);
+        self
+    }
+
+    /// Runs `hook` at shutdown: on SIGTERM (or Ctrl-C), `serve` stops taking new requests, lets
+    /// the ones in flight finish, runs the hook, and returns `Ok(())`. Use it to flush telemetry
+    /// or close connections.
+    ///
+    /// On Lambda, SIGTERM reaches only functions that have an extension; with the
+    /// `graceful-shutdown` cargo feature, setting a hook registers a no-op internal extension for
+    /// that (Lambda then allows about 500 ms for the hook).
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).on_shutdown(|| async {
+    ///     println!("flushing metrics");
+    /// });
+    /// ```
+    pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_shutdown = Some(Box::new(move || Box::pin(hook())));
+        self
+    }
+
+    /// What a failing service leads to; see [`ErrorPolicy`].
+    pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
+        self.config.error_policy = policy;
+        self
+    }
+
+    /// The port of the local server (used when `AWS_LAMBDA_RUNTIME_API` is not set). Without it
+    /// the `PORT` environment variable is used, else 3000. The server listens on `127.0.0.1`.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).local_port(8080);
+    /// ```
+    pub fn local_port(mut self, port: u16) -> Self {
+        self.config.local_port = Some(port);
+        self
+    }
+
+    /// Runs one raw event through exactly the path production uses (decode → service →
+    /// encode) and returns the JSON the event source would receive. No runtime, no network: for
+    /// tests.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = Router::new().route("/hello/{name}", get(|| async { "hi" }));
+    /// let event = r#"{
+    ///     "version": "2.0", "rawPath": "/hello/world", "rawQueryString": "",
+    ///     "headers": {"host": "example.com"},
+    ///     "requestContext": {"http": {"method": "GET"}, "domainName": "example.com"},
+    ///     "isBase64Encoded": false
+    /// }"#;
+    /// let json = tower_lambda::Serve::new(app).invoke(event).await.unwrap();
+    /// let response: serde_json::Value = serde_json::from_str(&json).unwrap();
+    /// assert_eq!(response["statusCode"], 200);
+    /// assert_eq!(response["body"], "hi");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// When the invocation as a whole fails, as it would on Lambda: the event is not an HTTP
+    /// event, or the service failed under [`ErrorPolicy::FailInvocation`].
+    pub async fn invoke<B>(&self, event: impl AsRef<[u8]>) -> Result<String, InvocationError>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        self.invoke_bytes(Bytes::copy_from_slice(event.as_ref()))
+            .await
+    }
+
+    /// [`Serve::invoke`] on an event already in [`Bytes`] (no copy), as the runtime glue has it.
+    pub(crate) async fn invoke_bytes<B>(&self, event: Bytes) -> Result<String, InvocationError>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let response = invoke::invoke(self.service.clone(), &self.config, event).await?;
+        serde_json::to_string(&response).map_err(|error| InvocationError {
+            error_type: "tower_lambda::Internal",
+            message: format!("the response could not be written as JSON: {error}"),
+        })
+    }
+
+    /// Like [`Serve::invoke`], read back as the client would receive it: status, every header
+    /// (cookies included) and the body bytes.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use tower_lambda::testing::{EventBuilder, Shape};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = Router::new().route("/", get(|| async { ([("set-cookie", "a=1")], "hi") }));
+    /// let event = EventBuilder::new(Shape::FunctionUrl, "GET", "/").build();
+    /// let response = tower_lambda::Serve::new(app).invoke_decoded(event).await.unwrap();
+    /// assert_eq!(response.status(), 200);
+    /// assert_eq!(response.headers()["set-cookie"], "a=1");
+    /// assert_eq!(response.text(), "hi");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Serve::invoke`].
+    pub async fn invoke_decoded<B>(
+        &self,
+        event: impl AsRef<[u8]>,
+    ) -> Result<TestResponse, InvocationError>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let json = self.invoke(event).await?;
+        TestResponse::from_json(&json).map_err(|message| InvocationError {
+            error_type: "tower_lambda::Internal",
+            message: format!("the response JSON could not be read back: {message}"),
+        })
+    }
+
+    /// Runs the service until the process is stopped: on the Lambda runtime when
+    /// `AWS_LAMBDA_RUNTIME_API` is set, otherwise as a local HTTP/1.1 server.
+    ///
+    /// On Lambda the runtime loop runs as a Tokio task of its own (next to the Runtime API
+    /// client's connection), which keeps each invocation's exchanges on one thread; dropping
+    /// this future stops it.
+    ///
+    /// # Errors
+    /// On Lambda: when a required Lambda environment variable is missing, or the runtime stops
+    /// with an error (a panic in the runtime loop itself included). Locally: when the port
+    /// cannot be bound.
+    pub async fn run<B>(self) -> Result<(), Error>
+    where
+        S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        logging::init();
+        let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+        let config = self.config.with_environment(on_lambda);
+        if on_lambda {
+            runtime::in_own_task(runtime::run(self.service, config, self.on_shutdown)).await
+        } else {
+            let address = config.local_address();
+            local::run(self.service, address, config, self.on_shutdown).await
+        }
+    }
+}
+
+impl<S, B> IntoFuture for Serve<S>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<(), Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}

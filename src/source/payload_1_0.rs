@@ -1,0 +1,71 @@
+//! The payload-1.0 shape, shared by REST APIs, HTTP APIs using payload 1.0 and ALB: the request
+//! from `httpMethod`, `path`, (`multiValue`)`headers` and (`multiValue`)`queryStringParameters`,
+//! and the response with `multiValueHeaders` (or, for gateways that read only `headers`, a
+//! single-value map).
+
+use http::Request;
+use serde::ser::{SerializeStruct, Serializer};
+
+use super::codec::Rejected;
+use super::request::{assemble, body, header_map, method, route, StageRule};
+use crate::body::Body;
+use crate::config::Config;
+use crate::event::{Event, Str};
+use crate::headers::{MultiValue, SingleValue};
+use crate::response::LambdaResponse;
+use crate::uri::{Encoding, Query};
+
+/// The payload-1.0 request shape shared by REST APIs, HTTP API 1.0 and ALB: `httpMethod`,
+/// `path`, (`multiValue`)`headers` and (`multiValue`)`queryStringParameters`.
+///
+/// The multi-value maps hold every value and win when present. `path_encoding` and
+/// `query_encoding` say whether the gateway decoded them (HTTP API paths, API Gateway query
+/// values) or passed them on as the client sent them (REST and ALB paths, ALB query values).
+pub(super) fn decode(
+    event: &mut Event<'_>,
+    source: &'static str,
+    path_encoding: Encoding,
+    query_encoding: Encoding,
+    stage_rule: StageRule,
+    config: &Config,
+) -> Result<Request<Body>, Rejected> {
+    let method = method(event.http_method.as_ref(), source, "httpMethod")?;
+    let body = body(event)?;
+
+    let headers = header_map(event.header_pairs(), event)?;
+
+    let mut query = Query::default();
+    for (key, value) in event.query_pairs().iter().flat_map(|pairs| pairs.iter()) {
+        query.param(key, value, query_encoding);
+    }
+
+    let path = event.path.as_ref().map_or("/", Str::as_str);
+    let routed = route(path, event, stage_rule, config);
+    assemble(
+        method,
+        routed,
+        path_encoding,
+        &query,
+        headers,
+        event.domain_name(),
+        body,
+        config,
+    )
+}
+
+/// The payload-1.0 response, read by REST APIs and by HTTP APIs using payload 1.0.
+pub(super) fn serialize<S: Serializer>(
+    response: &LambdaResponse,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut out = serializer.serialize_struct("Response", 4)?;
+    out.serialize_field("statusCode", &response.status.as_u16())?;
+    if response.single_value_headers {
+        out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
+    } else {
+        out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
+    }
+    out.serialize_field("body", &response.body.text)?;
+    out.serialize_field("isBase64Encoded", &response.body.base64)?;
+    out.end()
+}

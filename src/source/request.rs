@@ -1,0 +1,214 @@
+//! The pieces every source's decoder builds its request from: the method, the body, the route
+//! (the path with the stage and base path removed), the header map, and the final assembly with
+//! the [`PathPrefix`] and [`ClientUrl`] extensions.
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request};
+use std::borrow::Cow;
+
+use super::codec::Rejected;
+use crate::body::Body;
+use crate::config::{Config, PathMode};
+use crate::context::{ClientUrl, PathPrefix};
+use crate::event::{Event, EventError, Pairs, Str};
+use crate::headers;
+use crate::uri::{self, Encoding, Query};
+
+/// The method the event names in `field`; a missing one fails the invocation, an invalid one is
+/// a `400`.
+pub(super) fn method(
+    method: Option<&Str<'_>>,
+    source: &'static str,
+    field: &'static str,
+) -> Result<Method, Rejected> {
+    let method = method.ok_or(Rejected::Event(EventError::Missing { source, field }))?;
+    Method::from_bytes(method.as_str().as_bytes())
+        .map_err(|_| Rejected::bad_request(format!("invalid HTTP method {:?}", method.as_str())))
+}
+
+/// The event body as bytes, base64-decoded when the event says so.
+pub(super) fn body(event: &mut Event<'_>) -> Result<Bytes, Rejected> {
+    let Some(body) = event.body.take() else {
+        return Ok(Bytes::new());
+    };
+    if event.is_base64_encoded == Some(true) {
+        const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+        );
+        return LENIENT
+            .decode(body.as_str())
+            .map(Bytes::from)
+            .map_err(|error| {
+                Rejected::bad_request(format!("the request body is not valid base64: {error}"))
+            });
+    }
+    Ok(match body.0 {
+        Cow::Borrowed(text) => event.share(text),
+        Cow::Owned(text) => Bytes::from(text),
+    })
+}
+
+/// Where an event source puts the API Gateway stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StageRule {
+    /// No stages (Function URLs, ALB).
+    None,
+    /// A named stage starts the event's path (HTTP APIs).
+    InPath,
+    /// The event's path never has the stage, but `requestContext.path` (the path the client
+    /// requested) has it when the API was called on its `execute-api` domain (REST APIs).
+    InContextPath,
+}
+
+/// The event's path split into what the service routes on and the prefix removed from it.
+pub(super) struct Routed<'p> {
+    /// What the service routes on.
+    pub(super) route: &'p str,
+    /// What was removed in front of it (stage, base path); empty when nothing was.
+    pub(super) prefix: String,
+    /// The whole path the client requested.
+    pub(super) requested: Cow<'p, str>,
+}
+
+/// Removes the stage and the base path from `path`, each once and only on a segment boundary.
+///
+/// A base path the event names (`requestContext.customDomain.basePathMatched`, REST APIs; its
+/// `(none)` means the root mapping) is authoritative; [`Config::strip_base_path`] applies only to
+/// events that name none.
+pub(super) fn route<'p>(
+    path: &'p str,
+    event: &Event<'_>,
+    stage_rule: StageRule,
+    config: &Config,
+) -> Routed<'p> {
+    let mut routed = Routed {
+        route: path,
+        prefix: String::new(),
+        requested: Cow::Borrowed(path),
+    };
+    match stage_rule {
+        StageRule::InPath => {
+            // Stage names have no `/`; trimming keeps an odd one from leaving the prefix and the
+            // stripped path out of step.
+            let stage = event
+                .named_stage()
+                .map(|s| s.trim_end_matches('/'))
+                .filter(|s| !s.is_empty());
+            let rest = stage.and_then(|s| uri::strip_segments(path.strip_prefix('/')?, s));
+            if let (Some(stage), Some(rest)) = (stage, rest) {
+                routed.prefix = format!("/{stage}");
+                routed.route = rest;
+            }
+        }
+        StageRule::InContextPath => {
+            if let Some(requested) = event.context_path() {
+                let in_front = requested_prefix(requested, path);
+                if !in_front.is_empty() {
+                    routed.prefix = in_front.to_owned();
+                    // Exactly what the client requested, trailing slash and all.
+                    routed.requested = Cow::Owned(requested.to_owned());
+                }
+            }
+        }
+        StageRule::None => {}
+    }
+    let base_path = match event.base_path_matched() {
+        Some(matched) if matched.is_empty() || matched == "(none)" => None,
+        Some(matched) => Some(Cow::Owned(format!("/{}", matched.trim_matches('/')))),
+        None => config.strip_base_path.as_deref().map(Cow::Borrowed),
+    };
+    // Never twice: a prefix read from `requestContext.path` may already hold the base path.
+    let base_path = base_path.filter(|base| !routed.prefix.ends_with(base.trim_end_matches('/')));
+    if let Some(base_path) = base_path {
+        if let Some(rest) = uri::strip_segments(routed.route, &base_path) {
+            routed.prefix.push_str(base_path.trim_end_matches('/'));
+            routed.route = rest;
+        }
+    }
+    routed
+}
+
+/// What the client's path (`requested`) has in front of the event's `path`: `/prod` for
+/// `/prod/items` and `/items`; empty when it has nothing more, or when the two do not line up on a
+/// segment boundary.
+fn requested_prefix<'r>(requested: &'r str, path: &str) -> &'r str {
+    let requested = requested.trim_end_matches('/');
+    let path = path.trim_end_matches('/');
+    match requested.strip_suffix(path) {
+        Some(prefix) if prefix.starts_with('/') && (path.is_empty() || path.starts_with('/')) => {
+            prefix
+        }
+        _ => "",
+    }
+}
+
+/// `X-Forwarded-Prefix`, which frameworks read to build links behind a proxy.
+const X_FORWARDED_PREFIX: http::HeaderName = http::HeaderName::from_static("x-forwarded-prefix");
+
+/// Assembles the request from decoded parts, with the [`PathPrefix`] and [`ClientUrl`]
+/// extensions.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn assemble(
+    method: Method,
+    routed: Routed<'_>,
+    path_encoding: Encoding,
+    query: &Query,
+    mut headers: HeaderMap,
+    domain_name: Option<&str>,
+    body: Bytes,
+    config: &Config,
+) -> Result<Request<Body>, Rejected> {
+    let as_requested = config.path_mode == PathMode::AsRequested;
+    let uris = uri::build(
+        &headers,
+        domain_name,
+        &routed.requested,
+        routed.route,
+        path_encoding,
+        query,
+        as_requested,
+    )
+    .map_err(|error| Rejected::bad_request(format!("the request URI is invalid: {error}")))?;
+    // The prefix as it appears in the client's URL (escaped like the path).
+    let removed = if as_requested || routed.prefix.is_empty() {
+        String::new()
+    } else {
+        let mut escaped = String::with_capacity(routed.prefix.len());
+        uri::push_path(&mut escaped, &routed.prefix, path_encoding);
+        escaped
+    };
+    if config.forwarded_prefix_header {
+        // Whatever the client sent under this name must not be mistaken for ours.
+        headers.remove(&X_FORWARDED_PREFIX);
+        if let Ok(value) = http::HeaderValue::from_str(&removed) {
+            if !removed.is_empty() {
+                headers.insert(X_FORWARDED_PREFIX, value);
+            }
+        }
+    }
+    let mut request = Request::new(Body::from(body));
+    *request.method_mut() = method;
+    *request.uri_mut() = uris.request;
+    *request.headers_mut() = headers;
+    request.extensions_mut().insert(PathPrefix(removed));
+    request.extensions_mut().insert(ClientUrl(uris.client));
+    Ok(request)
+}
+
+/// The request's header map from the event's pairs, every value kept; more values than `http`
+/// can hold are refused (`431`). Values share the event's bytes (see [`Event::share`]).
+pub(super) fn header_map(
+    pairs: Option<&Pairs<'_>>,
+    event: &Event<'_>,
+) -> Result<HeaderMap, Rejected> {
+    // One more for the `Cookie` header payload 2.0 may add.
+    let mut headers = headers::map_for(pairs.as_ref().map_or(0, |p| p.len()) + 1);
+    if let Some(pairs) = pairs {
+        headers::append_pairs(&mut headers, pairs.iter(), |value| event.share(value))
+            .map_err(|_| Rejected::too_many_headers())?;
+    }
+    Ok(headers)
+}
