@@ -101,9 +101,12 @@ fn local_source_from_env() -> Option<Shape> {
         "url" | "function-url" => Shape::FunctionUrl,
         "alb" => Shape::Alb,
         "alb-multi" => Shape::AlbMultiValue,
+        "lattice" | "lattice-v2" => Shape::VpcLatticeV2,
+        "lattice-v1" => Shape::VpcLatticeV1,
+        "websocket" | "ws" => Shape::WebSocket,
         "" | "none" | "plain" => return None,
         other => {
-            tracing::warn!(value = other, "TOWER_LAMBDA_LOCAL_SOURCE is not one of rest, http, http-v1, url, alb, alb-multi; serving plain HTTP");
+            tracing::warn!(value = other, "TOWER_LAMBDA_LOCAL_SOURCE is not one of rest, http, http-v1, url, alb, alb-multi, lattice, lattice-v1, websocket; serving plain HTTP");
             return None;
         }
     };
@@ -124,6 +127,8 @@ pub(crate) struct Config {
     pub(crate) response_mode: Option<ResponseMode>,
     pub(crate) deadline_margin: Option<std::time::Duration>,
     pub(crate) local_source: Option<Shape>,
+    /// Where WebSocket events are routed: `{websocket_path}/{routeKey}`; `""` or `/ws`-like.
+    pub(crate) websocket_path: String,
 }
 
 /// Lambda's limit on a buffered (non-streaming) response: 6 MB of JSON.
@@ -143,6 +148,7 @@ impl Default for Config {
             response_mode: None,
             deadline_margin: None,
             local_source: None,
+            websocket_path: "/ws".to_owned(),
         }
     }
 }

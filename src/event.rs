@@ -1,7 +1,8 @@
 //! The one-pass envelope every HTTP event is read into.
 //!
-//! All four event sources share one JSON vocabulary (`httpMethod`, `rawPath`, `headers`,
-//! `multiValueHeaders`, `requestContext`, ...), so the event is deserialized once into a single
+//! The HTTP event sources share one JSON vocabulary (`httpMethod`, `rawPath`, `headers`,
+//! `multiValueHeaders`, `requestContext`, ...; VPC Lattice's payload V1 spells some of them in
+//! snake case, read here as aliases), so the event is deserialized once into a single
 //! borrowed [`Event`] holding every field any source uses. Each source module then *detects*
 //! itself from fields that are already parsed: no event is parsed more than once, and no
 //! candidate type is trial-parsed. Strings borrow from the raw event bytes unless they contain
@@ -59,9 +60,13 @@ pub(crate) struct Event<'a> {
     pub(crate) version: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) http_method: Option<Str<'a>>,
+    /// VPC Lattice (both payload versions): the method, at the top level.
+    #[serde(borrow)]
+    pub(crate) method: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) path: Option<Str<'a>>,
-    #[serde(borrow)]
+    /// `rawPath` (payload 2.0), or VPC Lattice V1's `raw_path` (which carries the query too).
+    #[serde(borrow, alias = "raw_path")]
     pub(crate) raw_path: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) raw_query_string: Option<Str<'a>>,
@@ -71,7 +76,12 @@ pub(crate) struct Event<'a> {
     pub(crate) headers: Option<Pairs<'a>>,
     #[serde(borrow, default, deserialize_with = "multi_value_headers")]
     pub(crate) multi_value_headers: Option<Pairs<'a>>,
-    #[serde(borrow, default, deserialize_with = "query_string_parameters")]
+    #[serde(
+        borrow,
+        default,
+        alias = "query_string_parameters",
+        deserialize_with = "query_string_parameters"
+    )]
     pub(crate) query_string_parameters: Option<Pairs<'a>>,
     #[serde(
         borrow,
@@ -83,10 +93,12 @@ pub(crate) struct Event<'a> {
     pub(crate) cookies: Option<Vec<Str<'a>>>,
     #[serde(borrow, default, deserialize_with = "body")]
     pub(crate) body: Option<Str<'a>>,
-    #[serde(default, deserialize_with = "flag")]
+    #[serde(default, alias = "is_base64_encoded", deserialize_with = "flag")]
     pub(crate) is_base64_encoded: Option<bool>,
     #[serde(borrow)]
     pub(crate) request_context: Option<RequestContext<'a>>,
+    /// Present in API Gateway Lambda authorizer events, which are not requests to serve.
+    pub(crate) method_arn: Option<IgnoredAny>,
     /// The bytes the event was read from, to hand out parts of it without copying.
     #[serde(skip)]
     pub(crate) raw: Option<&'a Bytes>,
@@ -225,6 +237,14 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) identity: Option<Identity<'a>>,
     #[serde(borrow)]
     pub(crate) custom_domain: Option<CustomDomain<'a>>,
+    /// WebSocket APIs: `CONNECT`, `MESSAGE` or `DISCONNECT`.
+    #[serde(borrow)]
+    pub(crate) event_type: Option<Str<'a>>,
+    /// WebSocket APIs (and HTTP APIs, which the adapter does not read it from): the route.
+    #[serde(borrow)]
+    pub(crate) route_key: Option<Str<'a>>,
+    /// WebSocket APIs: the connection.
+    pub(crate) connection_id: Option<IgnoredAny>,
 }
 
 /// `requestContext.http` of payload format 2.0.
@@ -416,7 +436,7 @@ impl EventError {
     }
 }
 
-const EXPECTED: &str = "expected an HTTP event from API Gateway (REST API, or HTTP API payload 1.0 or 2.0), a Lambda Function URL or an Application Load Balancer";
+const EXPECTED: &str = "expected an HTTP event from API Gateway (REST API, HTTP API payload 1.0 or 2.0, or WebSocket API), a Lambda Function URL, an Application Load Balancer or VPC Lattice";
 
 impl fmt::Display for EventError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -433,7 +453,7 @@ impl fmt::Display for EventError {
             Self::Unsupported(keys) => {
                 write!(
                     f,
-                    "{EXPECTED} (an object with `httpMethod`, `requestContext.http` or `requestContext.elb`), but the event's top-level keys are ["
+                    "{EXPECTED} (an object with `httpMethod`, `method`, `requestContext.http`, `requestContext.elb` or `requestContext.eventType`), but the event's top-level keys are ["
                 )?;
                 const SHOWN: usize = 20;
                 for (i, key) in keys.iter().take(SHOWN).enumerate() {
@@ -448,10 +468,7 @@ impl fmt::Display for EventError {
                 f.write_str("]")
             }
             Self::Missing { source, field } => {
-                write!(
-                    f,
-                    "the event looks like a {source} event but has no `{field}`"
-                )
+                write!(f, "the event is from {source} but has no `{field}`")
             }
         }
     }

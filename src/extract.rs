@@ -32,7 +32,7 @@ use http::request::Parts;
 use http::StatusCode;
 use std::fmt;
 
-use crate::context::{ClientUrl, PathPrefix, RequestContext};
+use crate::context::{ClientUrl, LatticeContext, PathPrefix, RequestContext, WebSocketContext};
 
 /// The Lambda invocation context: request id, deadline, function ARN, X-Ray trace id.
 #[derive(Debug, Clone)]
@@ -110,5 +110,83 @@ impl<S: Send + Sync> FromRequestParts<S> for PathPrefix {
             .get::<PathPrefix>()
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+/// Why a source-specific extractor refused a request: it did not come from that event source.
+///
+/// Answers `404 Not Found`: a route meant for WebSocket (or VPC Lattice) events does not exist
+/// for a client of an HTTP API in front of the same function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongSource {
+    wanted: &'static str,
+}
+
+impl fmt::Display for WrongSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not found: this route serves {} events only",
+            self.wanted
+        )
+    }
+}
+
+impl std::error::Error for WrongSource {}
+
+impl IntoResponse for WrongSource {
+    fn into_response(self) -> Response {
+        (StatusCode::NOT_FOUND, self.to_string()).into_response()
+    }
+}
+
+/// The WebSocket connection and event; refuses (`404`) requests from any other source.
+///
+/// ```
+/// use axum::{routing::{get, post}, Router};
+/// use tower_lambda::WebSocketContext;
+///
+/// async fn connect(ws: WebSocketContext) -> &'static str {
+///     tracing::info!(connection = ws.connection_id(), "connected");
+///     "welcome"
+/// }
+///
+/// async fn message(ws: WebSocketContext, body: String) -> String {
+///     format!("{} said {body}", ws.connection_id().unwrap_or("?"))
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/ws/$connect", get(connect))
+///     .route("/ws/sendmessage", post(message));
+/// ```
+impl<S: Send + Sync> FromRequestParts<S> for WebSocketContext {
+    type Rejection = WrongSource;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, WrongSource> {
+        parts
+            .extensions
+            .get::<RequestContext>()
+            .and_then(RequestContext::websocket)
+            .cloned()
+            .ok_or(WrongSource {
+                wanted: "API Gateway WebSocket API",
+            })
+    }
+}
+
+/// The VPC Lattice service, target group and caller; refuses (`404`) requests from any other
+/// source, and from VPC Lattice V1 events (which carry no context).
+impl<S: Send + Sync> FromRequestParts<S> for LatticeContext {
+    type Rejection = WrongSource;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, WrongSource> {
+        parts
+            .extensions
+            .get::<RequestContext>()
+            .and_then(RequestContext::vpc_lattice)
+            .cloned()
+            .ok_or(WrongSource {
+                wanted: "VPC Lattice (payload V2)",
+            })
     }
 }

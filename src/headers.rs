@@ -105,6 +105,46 @@ pub(crate) fn append(
     }
 }
 
+/// Whether `name` is a hop-by-hop header (RFC 9110 §7.6.1, and the `Keep-Alive` and
+/// `Proxy-Connection` of older HTTP/1.x): meaningful for one connection only, so never forwarded
+/// to a gateway (which answers HTTP/2 clients too, where they are forbidden).
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "transfer-encoding"
+            | "keep-alive"
+            | "te"
+            | "trailer"
+            | "upgrade"
+            | "proxy-connection"
+    )
+}
+
+/// Removes the hop-by-hop headers a service or a layer set on a response (`Transfer-Encoding:
+/// chunked`, `Connection: keep-alive`, ...), and the headers its `Connection` header names.
+pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    // One look at the names first: almost no response has any.
+    if !headers.keys().any(is_hop_by_hop) {
+        return;
+    }
+    let listed: Vec<HeaderName> = headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    let hop_by_hop: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| is_hop_by_hop(n))
+        .cloned()
+        .collect();
+    for name in hop_by_hop.into_iter().chain(listed) {
+        headers.remove(name);
+    }
+}
+
 /// A header value as JSON text. Values are almost always ASCII; UTF-8 is kept as it is and any
 /// other byte is replaced (JSON strings cannot carry arbitrary bytes).
 pub(crate) fn value_str(value: &HeaderValue) -> Cow<'_, str> {

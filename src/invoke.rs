@@ -17,6 +17,7 @@ use crate::config::{Config, ErrorPolicy};
 use crate::context::RequestContext;
 use crate::error::{panic_message, BoxError, Failure, InvocationError};
 use crate::event::{Event, EventError};
+use crate::headers;
 use crate::response::LambdaResponse;
 use crate::source::{Rejected, Source};
 
@@ -223,7 +224,8 @@ where
         Ok(response) => response,
         Err(failure) => return on_failure(config, request_id, &failure),
     };
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    headers::remove_hop_by_hop(&mut parts.headers);
     let form = binary::form(
         &parts.headers,
         &config.binary_media_types,

@@ -108,7 +108,8 @@ pub use binary::BodyEncoding;
 pub use body::Body;
 pub use config::{ErrorPolicy, PathMode, ResponseMode, BUFFERED_RESPONSE_LIMIT};
 pub use context::{
-    ClientUrl, ContextError, EventSource, PathPrefix, RequestContext, RequestExt, SourceContext,
+    ClientUrl, ContextError, EventSource, LatticeContext, LatticeIdentity, PathPrefix,
+    RequestContext, RequestExt, SourceContext, WebSocketContext, WebSocketEventType,
 };
 pub use error::{BoxError, Error, InvocationError};
 pub use hyper_service::{from_hyper, HyperService};

@@ -223,6 +223,14 @@ where
         }
     };
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    // A WebSocket event names a route key, which local clients put after the WebSocket path.
+    let target = match shape {
+        Shape::WebSocket => target
+            .strip_prefix(config.websocket_path.as_str())
+            .filter(|rest| rest.starts_with('/'))
+            .unwrap_or(target),
+        _ => target,
+    };
     let mut event = EventBuilder::new(shape, parts.method.as_str(), target).body(body.to_vec());
     for (name, value) in &parts.headers {
         event = event.header(name.as_str(), &String::from_utf8_lossy(value.as_bytes()));

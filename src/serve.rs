@@ -172,8 +172,11 @@ impl<S> Serve<S> {
     /// source sends, through the same decode → service → encode path as production, and the
     /// response JSON turned back into HTTP. Binary bodies, cookies, headers and stage prefixes
     /// then behave on a laptop as they will behind that gateway. Without this option the
-    /// `TOWER_LAMBDA_LOCAL_SOURCE` environment variable (`rest`, `http`, `http-v1`, `url`, `alb`
-    /// or `alb-multi`) decides; without either, local mode is plain HTTP.
+    /// `TOWER_LAMBDA_LOCAL_SOURCE` environment variable (`rest`, `http`, `http-v1`, `url`, `alb`,
+    /// `alb-multi`, `lattice`, `lattice-v1` or `websocket`) decides; without either, local mode
+    /// is plain HTTP. With [`Shape::WebSocket`], a request to `{websocket_path}/{route}` becomes
+    /// that route's event (`$connect` a `CONNECT`, `$disconnect` a `DISCONNECT`, any other route
+    /// a `MESSAGE` with the request body as the frame).
     ///
     /// ```
     /// use tower_lambda::testing::Shape;
@@ -184,6 +187,29 @@ impl<S> Serve<S> {
     /// ```
     pub fn local_source(mut self, shape: Shape) -> Self {
         self.config.local_source = Some(shape);
+        self
+    }
+
+    /// Where API Gateway WebSocket events are routed: a `$connect` event becomes
+    /// `GET {path}/$connect`, a message on route `sendmessage` becomes `POST {path}/sendmessage`
+    /// (`$default` for messages that match no route), and `$disconnect` becomes
+    /// `POST {path}/$disconnect`. Default: `/ws`; `""` puts the route keys at the root.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// // `/chat/$connect`, `/chat/sendmessage`, ...
+    /// let serve = tower_lambda::Serve::new(app).websocket_path("/chat");
+    /// ```
+    pub fn websocket_path(mut self, path: impl Into<String>) -> Self {
+        let path = path.into();
+        let trimmed = path.trim_matches('/');
+        self.config.websocket_path = if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("/{trimmed}")
+        };
         self
     }
 

@@ -24,7 +24,7 @@ use tower::Service;
 use crate::body::Body;
 use crate::config::Config;
 use crate::error::{panic_message, BoxError, Error, InvocationError};
-use crate::headers::{Cookies, SingleValue};
+use crate::headers::{self, Cookies, SingleValue};
 use crate::invoke::{call_service, deadline_response, on_failure, time_budget};
 use crate::source::Source;
 
@@ -94,7 +94,8 @@ impl Answer {
         };
         match called {
             Ok(response) => {
-                let (parts, body) = response.into_parts();
+                let (mut parts, body) = response.into_parts();
+                headers::remove_hop_by_hop(&mut parts.headers);
                 self.stream(parts.status, &parts.headers, body).await
             }
             Err(failure) => match on_failure(&config, Some(&self.request_id), &failure) {

@@ -45,6 +45,14 @@ pub enum Shape {
     Alb,
     /// ALB with multi-value headers on.
     AlbMultiValue,
+    /// VPC Lattice, event structure version V1.
+    VpcLatticeV1,
+    /// VPC Lattice, event structure version V2.
+    VpcLatticeV2,
+    /// API Gateway WebSocket API. The builder's target names the route key (`/$connect?room=a`,
+    /// `/sendmessage`, `/$disconnect`); `$connect` carries the headers and the query, a message
+    /// the body.
+    WebSocket,
 }
 
 impl From<EventSource> for Shape {
@@ -55,6 +63,9 @@ impl From<EventSource> for Shape {
             EventSource::HttpApiV2 => Self::HttpApiV2,
             EventSource::FunctionUrl => Self::FunctionUrl,
             EventSource::Alb => Self::Alb,
+            EventSource::VpcLatticeV1 => Self::VpcLatticeV1,
+            EventSource::VpcLatticeV2 => Self::VpcLatticeV2,
+            EventSource::WebSocket => Self::WebSocket,
         }
     }
 }
@@ -90,14 +101,18 @@ pub struct EventBuilder {
 }
 
 impl EventBuilder {
-    /// Every shape, for running one test across all sources.
-    pub const SOURCES: [Shape; 6] = [
+    /// Every HTTP source's shape, for running one test across all of them. (WebSocket events
+    /// are not HTTP requests for a path of the client's choosing: build them with
+    /// [`Shape::WebSocket`].)
+    pub const SOURCES: [Shape; 8] = [
         Shape::RestApi,
         Shape::HttpApiV1,
         Shape::HttpApiV2,
         Shape::FunctionUrl,
         Shape::Alb,
         Shape::AlbMultiValue,
+        Shape::VpcLatticeV1,
+        Shape::VpcLatticeV2,
     ];
 
     /// A request for `target` (a path with an optional query, percent-encoded as a client sends
@@ -179,8 +194,105 @@ impl EventBuilder {
             Shape::RestApi | Shape::HttpApiV1 => self.payload_1_0(body, is_base64),
             Shape::HttpApiV2 | Shape::FunctionUrl => self.payload_2_0(body, is_base64),
             Shape::Alb | Shape::AlbMultiValue => self.alb(body, is_base64),
+            Shape::VpcLatticeV1 | Shape::VpcLatticeV2 => self.vpc_lattice(body, is_base64),
+            Shape::WebSocket => self.websocket(body, is_base64),
         };
         event.to_string()
+    }
+
+    /// The target as the client sent it: the path and, when there is one, the query.
+    fn target(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+
+    fn vpc_lattice(&self, body: Value, is_base64: bool) -> Value {
+        let mut headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect();
+        // Lattice adds the client's address to every request.
+        headers.push(("x-forwarded-for".to_owned(), self.source_ip.clone()));
+        // The documented path carries the query as sent; the maps hold it too.
+        let pairs: Vec<(String, String)> = split_query(&self.query)
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        if self.shape == Shape::VpcLatticeV1 {
+            return json!({
+                "raw_path": self.target(),
+                "method": self.method,
+                "headers": single_map(&headers, ", "),
+                "query_string_parameters": last_value_map(&pairs),
+                "body": if body.is_null() { json!("") } else { body },
+                "is_base64_encoded": is_base64
+            });
+        }
+        json!({
+            "version": "2.0",
+            "path": self.target(),
+            "method": self.method,
+            "headers": multi_map(&headers),
+            "queryStringParameters": multi_map(&pairs),
+            "body": body,
+            "isBase64Encoded": is_base64,
+            "requestContext": {
+                "serviceNetworkArn": "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0bf3f2882e9cc805a",
+                "serviceArn": "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0a40eebed65f8d69c",
+                "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-6d0ecf831eec9f09",
+                "identity": {"sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b8276c84697e7339"},
+                "region": "us-east-1",
+                "timeEpoch": "1700000000000000"
+            }
+        })
+    }
+
+    fn websocket(&self, body: Value, is_base64: bool) -> Value {
+        let route_key = decode(self.path.trim_start_matches('/'));
+        let event_type = match route_key.as_str() {
+            "$connect" => "CONNECT",
+            "$disconnect" => "DISCONNECT",
+            _ => "MESSAGE",
+        };
+        let domain = self
+            .host()
+            .unwrap_or("abc123.execute-api.us-east-1.amazonaws.com")
+            .to_owned();
+        let mut context = json!({
+            "routeKey": route_key, "eventType": event_type, "connectionId": "R0oXAdfD0kwCH6w=",
+            "connectedAt": 1_700_000_000_000u64, "requestTimeEpoch": 1_700_000_000_500u64,
+            "requestTime": "14/Nov/2023:22:13:20 +0000", "messageDirection": "IN",
+            "domainName": domain, "stage": self.stage.as_deref().unwrap_or("production"),
+            "apiId": "abc123", "requestId": "Fzr0zGmvoAMFa5A=", "extendedRequestId": "Fzr0zGmvoAMFa5A=",
+            "identity": {"sourceIp": self.source_ip, "userAgent": self.header_value("user-agent")}
+        });
+        let mut event = json!({"requestContext": {}, "isBase64Encoded": false});
+        match event_type {
+            "MESSAGE" => {
+                context["messageId"] = json!("Fzr0zflBoAMCI2g=");
+                event["body"] = body;
+                event["isBase64Encoded"] = json!(is_base64);
+            }
+            _ => {
+                event["headers"] = single_map(&self.headers, ", ");
+                event["multiValueHeaders"] = multi_map(&self.headers);
+                if event_type == "DISCONNECT" {
+                    context["disconnectStatusCode"] = json!(1005);
+                    context["disconnectReason"] = json!("Client-side close frame status not set");
+                } else {
+                    let pairs = decoded_query(&self.query, true);
+                    if !pairs.is_empty() {
+                        event["queryStringParameters"] = last_value_map(&pairs);
+                        event["multiValueQueryStringParameters"] = multi_map(&pairs);
+                    }
+                }
+            }
+        }
+        event["requestContext"] = context;
+        event
     }
 
     fn payload_1_0(&self, body: Value, is_base64: bool) -> Value {
@@ -412,23 +524,23 @@ impl TestResponse {
             headers.append(name, value);
             Ok(())
         };
-        if let Some(map) = value["multiValueHeaders"].as_object() {
-            for (name, values) in map {
-                for v in values.as_array().into_iter().flatten() {
-                    add(
-                        name,
-                        v.as_str().ok_or("a header value that is not a string")?,
-                    )?;
-                }
-            }
-        }
-        if let Some(map) = value["headers"].as_object() {
-            for (name, v) in map {
+        // The header maps in the order the JSON has them (`Value` would sort the keys, and with
+        // them the letter-case spellings of `set-cookie`, which carry cookies in order).
+        let maps: HeaderMaps =
+            serde_json::from_str(json).map_err(|e| format!("a header map: {e}"))?;
+        for (name, values) in maps.multi_value_headers.into_iter().flatten() {
+            for v in values.as_array().into_iter().flatten() {
                 add(
-                    name,
+                    &name,
                     v.as_str().ok_or("a header value that is not a string")?,
                 )?;
             }
+        }
+        for (name, v) in maps.headers.into_iter().flatten() {
+            add(
+                &name,
+                v.as_str().ok_or("a header value that is not a string")?,
+            )?;
         }
         for cookie in value["cookies"].as_array().into_iter().flatten() {
             add(
@@ -478,4 +590,46 @@ impl TestResponse {
     pub fn json(&self) -> &Value {
         &self.json
     }
+}
+
+/// The header maps of a response JSON, each as its entries in order.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeaderMaps {
+    #[serde(default, deserialize_with = "ordered")]
+    headers: Option<Vec<(String, Value)>>,
+    #[serde(default, deserialize_with = "ordered")]
+    multi_value_headers: Option<Vec<(String, Value)>>,
+}
+
+fn ordered<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<(String, Value)>>, D::Error> {
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Option<Vec<(String, Value)>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map or null")
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(Some(entries))
+        }
+    }
+    deserializer.deserialize_option(Entries)
 }

@@ -37,6 +37,33 @@ const QUERY_COMPONENT: &AsciiSet = &CONTROLS
     .add(b'}')
     .add(0x7f);
 
+/// What is encoded in one path segment built from a name (a WebSocket route key): everything but
+/// the unreserved characters and the sub-delimiters, `:` and `@` that a segment may hold, so a
+/// `/`, `?`, `#`, `%` or space in the name stays inside its segment.
+const PATH_SEGMENT: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// Appends `name` as one percent-encoded path segment.
+pub(crate) fn push_segment(out: &mut String, name: &str) {
+    out.extend(utf8_percent_encode(name, PATH_SEGMENT));
+}
+
 /// How a path or query string arrived in the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encoding {

@@ -47,6 +47,8 @@ fn expected_source(shape: Shape) -> EventSource {
         Shape::HttpApiV1 => EventSource::HttpApiV1,
         Shape::HttpApiV2 => EventSource::HttpApiV2,
         Shape::FunctionUrl => EventSource::FunctionUrl,
+        Shape::VpcLatticeV1 => EventSource::VpcLatticeV1,
+        Shape::VpcLatticeV2 => EventSource::VpcLatticeV2,
         _ => EventSource::Alb,
     }
 }
@@ -89,11 +91,16 @@ async fn one_test_across_every_source() {
         // Repeated headers arrive as repeated values, or comma-joined where the source joins them.
         let two = match shape {
             Shape::HttpApiV2 | Shape::FunctionUrl => r#""x-two=2a,2b""#.to_owned(),
-            Shape::Alb => r#""x-two=2a, 2b""#.to_owned(),
+            Shape::Alb | Shape::VpcLatticeV1 => r#""x-two=2a, 2b""#.to_owned(),
             _ => r#""x-two=2a", "x-two=2b""#.to_owned(),
         };
+        // VPC Lattice adds the client's address to every request.
+        let forwarded = match shape {
+            Shape::VpcLatticeV1 | Shape::VpcLatticeV2 => r#""x-forwarded-for=203.0.113.7", "#,
+            _ => "",
+        };
         let expected = format!(
-            r#"PUT /files/a%20b?{} ["cookie=s=1; t=2", "x-one=1", {two}] 4 510"#,
+            r#"PUT /files/a%20b?{} ["cookie=s=1; t=2", {forwarded}"x-one=1", {two}] 4 510"#,
             match shape {
                 // Query maps group the values by key (and the builder writes keys sorted).
                 Shape::RestApi | Shape::HttpApiV1 | Shape::AlbMultiValue => "q=1%262&tag=x&tag=y",
@@ -112,8 +119,15 @@ async fn text_bodies_travel_as_text_and_binary_as_base64() {
         let text: serde_json::Value =
             serde_json::from_str(&EventBuilder::new(shape, "POST", "/").body("hé").build())
                 .unwrap();
+        // VPC Lattice V1 spells the flag in snake case.
+        let flag = |event: &serde_json::Value| {
+            event
+                .get("isBase64Encoded")
+                .or_else(|| event.get("is_base64_encoded"))
+                .and_then(serde_json::Value::as_bool)
+        };
         assert_eq!(
-            (text["body"].as_str(), text["isBase64Encoded"].as_bool()),
+            (text["body"].as_str(), flag(&text)),
             (Some("hé"), Some(false)),
             "{shape:?}"
         );
@@ -124,8 +138,9 @@ async fn text_bodies_travel_as_text_and_binary_as_base64() {
         )
         .unwrap();
         assert_eq!(
-            (binary["body"].as_str(), binary["isBase64Encoded"].as_bool()),
-            (Some("/w=="), Some(true))
+            (binary["body"].as_str(), flag(&binary)),
+            (Some("/w=="), Some(true)),
+            "{shape:?}"
         );
     }
 }
@@ -148,5 +163,96 @@ async fn the_stage_goes_where_each_source_puts_it() {
         let response = Serve::new(app.clone()).invoke_decoded(event).await.unwrap();
         assert_eq!(response.text(), expected, "{shape:?}");
         let _: &Bytes = response.body();
+    }
+}
+
+/// Every shape, the WebSocket one included.
+fn every_shape() -> impl Iterator<Item = Shape> {
+    EventBuilder::SOURCES
+        .into_iter()
+        .chain(std::iter::once(Shape::WebSocket))
+}
+
+fn event_for(shape: Shape) -> String {
+    let target = if shape == Shape::WebSocket {
+        "/sendmessage"
+    } else {
+        "/page"
+    };
+    EventBuilder::new(shape, "POST", target).body("{}").build()
+}
+
+#[tokio::test]
+async fn set_cookies_keep_the_service_order_on_every_source() {
+    // Cookies of one name with different paths: the order decides which the browser keeps.
+    let app = Router::new().fallback(any(|| async {
+        AppendHeaders([
+            (SET_COOKIE, "id=1; Path=/"),
+            (SET_COOKIE, "id=2; Path=/app"),
+            (SET_COOKIE, "z=3"),
+            (SET_COOKIE, "a=4"),
+        ])
+    }));
+    for shape in every_shape() {
+        for single_value_headers in [false, true] {
+            let serve = Serve::new(app.clone()).single_value_headers(single_value_headers);
+            let json = serve.invoke(event_for(shape)).await.unwrap();
+            // In the JSON itself, in the service's order...
+            let at = |cookie: &str| {
+                json.find(cookie)
+                    .unwrap_or_else(|| panic!("{cookie} in {json}"))
+            };
+            assert!(
+                at("id=1") < at("id=2") && at("id=2") < at("z=3") && at("z=3") < at("a=4"),
+                "{shape:?}: {json}"
+            );
+            // ...and as the client reads it back.
+            let response = serve.invoke_decoded(event_for(shape)).await.unwrap();
+            let cookies: Vec<_> = response.headers().get_all(SET_COOKIE).iter().collect();
+            assert_eq!(
+                cookies,
+                ["id=1; Path=/", "id=2; Path=/app", "z=3", "a=4"],
+                "{shape:?}, single_value_headers {single_value_headers}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn hop_by_hop_headers_never_reach_the_gateway() {
+    let app = Router::new().fallback(any(|| async {
+        (
+            AppendHeaders([
+                (http::header::TRANSFER_ENCODING, "chunked"),
+                (http::header::CONNECTION, "keep-alive, x-per-hop"),
+                (http::HeaderName::from_static("keep-alive"), "timeout=5"),
+                (http::HeaderName::from_static("x-per-hop"), "1"),
+                (http::header::TE, "trailers"),
+                (http::header::TRAILER, "x-checksum"),
+                (http::header::UPGRADE, "h2c"),
+                (
+                    http::HeaderName::from_static("proxy-connection"),
+                    "keep-alive",
+                ),
+                (http::header::CACHE_CONTROL, "no-store"),
+            ]),
+            "body",
+        )
+    }));
+    for shape in every_shape() {
+        let response = Serve::new(app.clone())
+            .invoke_decoded(event_for(shape))
+            .await
+            .unwrap();
+        let mut names: Vec<&str> = response.headers().keys().map(|n| n.as_str()).collect();
+        names.sort_unstable();
+        // axum's own content-type and content-length, and the end-to-end header: nothing else.
+        assert_eq!(
+            names,
+            ["cache-control", "content-length", "content-type"],
+            "{shape:?}: {}",
+            response.json()
+        );
+        assert_eq!(response.text(), "body");
     }
 }

@@ -18,13 +18,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tower_lambda::{Body, BodyEncoding, ClientUrl, PathMode, PathPrefix, RequestContext, Serve};
 
-const SOURCES: [&str; 6] = [
+const SOURCES: [&str; 9] = [
     "rest_api",
     "http_api_v1",
     "http_api_v2",
     "function_url",
     "alb",
     "alb_multi",
+    "vpc_lattice_v1",
+    "vpc_lattice_v2",
+    "websocket",
 ];
 const MIN_CASES: usize = 6;
 
@@ -250,6 +253,9 @@ fn detected_as(source: &str) -> &'static str {
         "http_api_v2" => "HttpApiV2",
         "function_url" => "FunctionUrl",
         "alb" | "alb_multi" => "Alb",
+        "vpc_lattice_v1" => "VpcLatticeV1",
+        "vpc_lattice_v2" => "VpcLatticeV2",
+        "websocket" => "WebSocket",
         other => panic!("unknown source {other}"),
     }
 }
@@ -261,6 +267,7 @@ fn shape_of(source: &str) -> (&'static str, bool) {
         "http_api_v2" | "function_url" => ("cookies", false),
         "alb" => ("headers", true),
         "alb_multi" => ("multiValueHeaders", true),
+        "vpc_lattice_v1" | "vpc_lattice_v2" | "websocket" => ("headers", false),
         other => panic!("unknown source {other}"),
     }
 }

@@ -287,3 +287,76 @@ async fn response_header_values_cannot_carry_cr_or_lf() {
         assert_eq!(odd, Some("tab\tand obs-text \u{fffd}"), "{json}");
     }
 }
+
+#[tokio::test]
+async fn vpc_lattice_invalid_method_and_base64_are_400_in_the_lattice_shape() {
+    let v1 = json!({"raw_path": "/x", "method": "GET /", "headers": {}, "body": "", "is_base64_encoded": false});
+    let (outcome, seen) = run(v1.to_string()).await;
+    let response = outcome.unwrap();
+    assert_eq!(response["statusCode"], 400);
+    assert!(response["body"]
+        .as_str()
+        .unwrap()
+        .contains("invalid HTTP method"));
+    assert_eq!(
+        response["headers"]["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    assert!(response.get("multiValueHeaders").is_none() && response.get("cookies").is_none());
+    assert!(seen.is_none());
+
+    let v2 = json!({"version": "2.0", "path": "/x", "method": "POST", "headers": {},
+        "body": "%%%", "isBase64Encoded": true, "requestContext": {"region": "us-east-1"}});
+    let (outcome, seen) = run(v2.to_string()).await;
+    let response = outcome.unwrap();
+    assert_eq!(response["statusCode"], 400);
+    assert!(response["body"]
+        .as_str()
+        .unwrap()
+        .contains("not valid base64"));
+    assert!(seen.is_none());
+
+    let flag_as_text =
+        json!({"raw_path": "/x", "method": "POST", "body": "aGk=", "is_base64_encoded": "true"});
+    let (outcome, seen) = run(flag_as_text.to_string()).await;
+    assert_eq!(outcome.unwrap()["statusCode"], 200);
+    assert_eq!(seen.unwrap().body, "hi");
+}
+
+#[tokio::test]
+async fn a_websocket_event_without_a_route_key() {
+    let event =
+        json!({"requestContext": {"eventType": "MESSAGE", "connectionId": "c1"}, "body": "x"});
+    let (outcome, seen) = run(event.to_string()).await;
+    failed_with(&outcome, "`requestContext.routeKey`");
+    assert!(seen.is_none());
+}
+
+#[tokio::test]
+async fn a_lambda_authorizer_event_is_not_served_as_a_websocket_route() {
+    let event = json!({
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/$connect",
+        "headers": {"Host": "abc123.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "c1"}
+    });
+    let (outcome, seen) = run(event.to_string()).await;
+    failed_with(&outcome, "expected an HTTP event");
+    assert!(seen.is_none());
+}
+
+#[tokio::test]
+async fn an_explicit_version_1_0_without_http_method() {
+    // Payload-2.0 fields do not make it a 2.0 event: the version says 1.0, and 1.0 needs
+    // `httpMethod`.
+    let event = json!({
+        "version": "1.0", "rawPath": "/x", "path": "/x",
+        "requestContext": {"http": {"method": "GET"}, "stage": "$default"}
+    });
+    let (outcome, seen) = run(event.to_string()).await;
+    failed_with(
+        &outcome,
+        "the event is from API Gateway HTTP API (payload 1.0) but has no `httpMethod`",
+    );
+    assert!(seen.is_none());
+}

@@ -80,6 +80,19 @@ fn app(signal: Arc<Notify>) -> Router {
             get(|| async { panic!("no response at all") as &'static str }),
         )
         .route(
+            "/hop-by-hop",
+            get(|| async {
+                (
+                    [
+                        (header::TRANSFER_ENCODING, "chunked"),
+                        (header::CONNECTION, "keep-alive"),
+                        (header::CONTENT_TYPE, "text/plain"),
+                    ],
+                    "streamed",
+                )
+            }),
+        )
+        .route(
             "/gzip",
             get(move || {
                 let big = big.clone();
@@ -199,6 +212,16 @@ async fn streaming_mode_through_the_real_runtime_client() {
     let mut decoded = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(body), &mut decoded).unwrap();
     assert_eq!(decoded, "streamed and compressed ".repeat(5_000));
+
+    // Hop-by-hop headers a service sets never reach the prelude.
+    api.send("s-6", url_event("/hop-by-hop"));
+    let (data, _, _) = streamed(&mut api, "s-6").await;
+    let (prelude, body) = split_prelude(&data);
+    assert_eq!(
+        prelude,
+        json!({"statusCode": 200, "headers": {"content-type": "text/plain", "content-length": "8"}, "cookies": []})
+    );
+    assert_eq!(body, b"streamed");
 
     // HTTP APIs cannot stream: answered buffered, in their own shape.
     let mut v2 = serde_json::from_str::<Value>(&url_event("/gzip")).unwrap();

@@ -92,15 +92,3 @@ impl serde::Serialize for StatusLine {
         serializer.collect_str(self)
     }
 }
-
-/// The client's address: the last `X-Forwarded-For` entry, the one ALB appends (in its default
-/// `append` mode); the entries before it came from the client and are not trusted.
-pub(crate) fn client_ip(headers: &http::HeaderMap) -> Option<std::net::IpAddr> {
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .next_back()?
-        .to_str()
-        .ok()?;
-    forwarded.rsplit(',').next()?.trim().parse().ok()
-}

@@ -18,6 +18,9 @@ pub(crate) enum Source {
     HttpApiV2,
     FunctionUrl,
     Alb { multi_value_headers: bool },
+    VpcLatticeV1,
+    VpcLatticeV2,
+    WebSocket,
 }
 
 impl Source {
@@ -29,6 +32,9 @@ impl Source {
             Self::HttpApiV2 => EventSource::HttpApiV2,
             Self::FunctionUrl => EventSource::FunctionUrl,
             Self::Alb { .. } => EventSource::Alb,
+            Self::VpcLatticeV1 => EventSource::VpcLatticeV1,
+            Self::VpcLatticeV2 => EventSource::VpcLatticeV2,
+            Self::WebSocket => EventSource::WebSocket,
         }
     }
 
@@ -40,6 +46,9 @@ impl Source {
             Self::HttpApiV2 => "API Gateway HTTP API (payload 2.0)",
             Self::FunctionUrl => "Lambda Function URL",
             Self::Alb { .. } => "Application Load Balancer",
+            Self::VpcLatticeV1 => "VPC Lattice (payload V1)",
+            Self::VpcLatticeV2 => "VPC Lattice (payload V2)",
+            Self::WebSocket => "API Gateway WebSocket API",
         }
     }
 }

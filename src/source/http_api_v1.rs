@@ -18,9 +18,11 @@ use crate::uri::Encoding;
 pub(crate) struct HttpApiV1;
 
 impl SourceCodec for HttpApiV1 {
+    /// An explicit `"version": "1.0"` decides, even beside payload-2.0 fields; a missing
+    /// `httpMethod` is then a clear error from `decode`.
     fn detect(event: &Event<'_>) -> Option<Source> {
         let version = event.version.as_ref()?;
-        (event.http_method.is_some() && version.as_str() == "1.0").then_some(Source::HttpApiV1)
+        (version.as_str() == "1.0").then_some(Source::HttpApiV1)
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {

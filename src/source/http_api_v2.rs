@@ -24,11 +24,13 @@ pub(crate) struct HttpApiV2;
 
 impl SourceCodec for HttpApiV2 {
     fn detect(event: &Event<'_>) -> Option<Source> {
-        let is_v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0")
-            || event
+        let is_v2 = match event.version.as_ref() {
+            Some(version) => version.as_str() == "2.0",
+            None => event
                 .request_context
                 .as_ref()
-                .is_some_and(|c| c.http.is_some());
+                .is_some_and(|c| c.http.is_some()),
+        };
         is_v2.then_some(Source::HttpApiV2)
     }
 

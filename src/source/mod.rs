@@ -22,6 +22,8 @@ mod function_url;
 mod http_api_v1;
 mod http_api_v2;
 mod rest_api;
+mod vpc_lattice;
+mod websocket;
 
 use http::{HeaderMap, Request};
 use serde::Serializer;
@@ -38,6 +40,8 @@ use function_url::FunctionUrl;
 use http_api_v1::HttpApiV1;
 use http_api_v2::HttpApiV2;
 use rest_api::RestApi;
+use vpc_lattice::VpcLattice;
+use websocket::WebSocket;
 
 pub(crate) use codec::{Rejected, Source};
 pub use function_url::is_function_url_domain;
@@ -45,12 +49,16 @@ pub use payload_2_0::cookie_to_add;
 
 impl Source {
     /// Finds the source of an event from the fields that identify it. Order matters: ALB events
-    /// also have `httpMethod`, and Function URL events are HTTP API 2.0 events.
+    /// also have `httpMethod`; VPC Lattice V2 events also say `"version": "2.0"`; an explicit
+    /// `"version": "1.0"` wins over payload-2.0 fields; Function URL events are HTTP API 2.0
+    /// events.
     pub(crate) fn detect(event: &Event<'_>) -> Option<Self> {
         Alb::detect(event)
+            .or_else(|| VpcLattice::detect(event))
+            .or_else(|| WebSocket::detect(event))
+            .or_else(|| HttpApiV1::detect(event))
             .or_else(|| FunctionUrl::detect(event))
             .or_else(|| HttpApiV2::detect(event))
-            .or_else(|| HttpApiV1::detect(event))
             .or_else(|| RestApi::detect(event))
     }
 
@@ -66,6 +74,8 @@ impl Source {
             Self::HttpApiV2 => HttpApiV2::decode(event, config),
             Self::FunctionUrl => FunctionUrl::decode(event, config),
             Self::Alb { .. } => Alb::decode(event, config),
+            Self::VpcLatticeV1 | Self::VpcLatticeV2 => VpcLattice::decode(event, config),
+            Self::WebSocket => WebSocket::decode(event, config),
         }
     }
 
@@ -86,18 +96,22 @@ impl Source {
                 multi_value_headers,
             }
             .serialize(response, serializer),
+            Self::VpcLatticeV1 | Self::VpcLatticeV2 => VpcLattice.serialize(response, serializer),
+            Self::WebSocket => WebSocket.serialize(response, serializer),
         }
     }
 
     /// The client's IP address as the event source saw it: from the event's request context,
-    /// or for ALB (which has none) from the decoded request's headers.
+    /// or for ALB and VPC Lattice (which have none) from the decoded request's headers.
     pub(crate) fn client_ip(
         self,
         context_ip: Option<IpAddr>,
         headers: &HeaderMap,
     ) -> Option<IpAddr> {
         match self {
-            Self::Alb { .. } => alb::client_ip(headers),
+            Self::Alb { .. } | Self::VpcLatticeV1 | Self::VpcLatticeV2 => {
+                request::forwarded_client_ip(headers)
+            }
             _ => context_ip,
         }
     }

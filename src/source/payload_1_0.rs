@@ -7,7 +7,7 @@ use http::Request;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::codec::Rejected;
-use super::request::{assemble, body, header_map, method, route, StageRule};
+use super::request::{assemble, body, header_map_1_0, method, route, StageRule};
 use crate::body::Body;
 use crate::config::Config;
 use crate::event::{Event, Str};
@@ -18,7 +18,8 @@ use crate::uri::{Encoding, Query};
 /// The payload-1.0 request shape shared by REST APIs, HTTP API 1.0 and ALB: `httpMethod`,
 /// `path`, (`multiValue`)`headers` and (`multiValue`)`queryStringParameters`.
 ///
-/// The multi-value maps hold every value and win when present. `path_encoding` and
+/// The multi-value maps hold every value and win when present (a header name found only in
+/// `headers` is added). `path_encoding` and
 /// `query_encoding` say whether the gateway decoded them (HTTP API paths, API Gateway query
 /// values) or passed them on as the client sent them (REST and ALB paths, ALB query values).
 pub(super) fn decode(
@@ -32,7 +33,7 @@ pub(super) fn decode(
     let method = method(event.http_method.as_ref(), source, "httpMethod")?;
     let body = body(event)?;
 
-    let headers = header_map(event.header_pairs(), event)?;
+    let headers = header_map_1_0(event)?;
 
     let mut query = Query::default();
     for (key, value) in event.query_pairs().iter().flat_map(|pairs| pairs.iter()) {

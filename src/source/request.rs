@@ -212,3 +212,55 @@ pub(super) fn header_map(
     }
     Ok(headers)
 }
+
+/// The payload-1.0 header map (REST APIs, HTTP API 1.0, ALB, WebSocket APIs): every value of
+/// `multiValueHeaders`, and the names found only in `headers` (API Gateway fills both maps, but
+/// hand-written events, AWS's own documentation example among them, do not always).
+pub(super) fn header_map_1_0(event: &Event<'_>) -> Result<HeaderMap, Rejected> {
+    let (Some(multi), Some(single)) = (event.multi_value_headers.as_ref(), event.headers.as_ref())
+    else {
+        return header_map(event.header_pairs(), event);
+    };
+    if multi.len() == 0 {
+        return header_map(Some(single), event);
+    }
+    let mut headers = header_map(Some(multi), event)?;
+    if !same_names(multi, single) {
+        let only_single = single.iter().filter(|(name, _)| {
+            !multi
+                .iter()
+                .any(|(known, _)| known.eq_ignore_ascii_case(name))
+        });
+        headers::append_pairs(&mut headers, only_single, |value| event.share(value))
+            .map_err(|_| Rejected::too_many_headers())?;
+    }
+    Ok(headers)
+}
+
+/// Whether every name of `single` is a name of `multi`, checked the cheap way first: API Gateway
+/// writes both maps with the same names in the same order.
+fn same_names(multi: &Pairs<'_>, single: &Pairs<'_>) -> bool {
+    let mut names = multi.iter().map(|(name, _)| name);
+    let mut last: Option<&str> = None;
+    single.iter().all(|(name, _)| {
+        if last.is_some_and(|l| l.eq_ignore_ascii_case(name)) {
+            return true;
+        }
+        let found = names.by_ref().any(|known| known.eq_ignore_ascii_case(name));
+        last = Some(name);
+        found
+    })
+}
+
+/// The client's address: the last `X-Forwarded-For` entry, the one the load balancer appends
+/// (ALB in its default `append` mode, VPC Lattice); the entries before it came from the client
+/// and are not trusted.
+pub(super) fn forwarded_client_ip(headers: &HeaderMap) -> Option<std::net::IpAddr> {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?
+        .to_str()
+        .ok()?;
+    forwarded.rsplit(',').next()?.trim().parse().ok()
+}

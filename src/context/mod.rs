@@ -1,6 +1,12 @@
-//! What API Gateway, the Function URL service or ALB know about a request, and where the path
-//! came from — as request extensions, read only from the event and the runtime, never from
-//! headers a client could send.
+//! What API Gateway, the Function URL service, ALB or VPC Lattice know about a request, and
+//! where the path came from — as request extensions, read only from the event and the runtime,
+//! never from headers a client could send.
+
+mod lattice;
+mod websocket;
+
+pub use lattice::{LatticeContext, LatticeIdentity};
+pub use websocket::{WebSocketContext, WebSocketEventType};
 
 use aws_lambda_events::alb::AlbTargetGroupRequestContext;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequestContext, ApiGatewayV2httpRequestContext};
@@ -29,9 +35,16 @@ pub enum EventSource {
     FunctionUrl,
     /// Application Load Balancer.
     Alb,
+    /// VPC Lattice, target group event structure version V1.
+    VpcLatticeV1,
+    /// VPC Lattice, target group event structure version V2.
+    VpcLatticeV2,
+    /// API Gateway WebSocket API.
+    WebSocket,
 }
 
-/// The typed `requestContext` of each source, as `aws_lambda_events` defines it.
+/// The typed `requestContext` of each source: as `aws_lambda_events` defines it for the sources
+/// it reads fully, and tower-lambda's own all-optional types for VPC Lattice and WebSocket APIs.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SourceContext {
@@ -45,6 +58,12 @@ pub enum SourceContext {
     FunctionUrl(Box<LambdaFunctionUrlRequestContext>),
     /// Application Load Balancer.
     Alb(Box<AlbTargetGroupRequestContext>),
+    /// VPC Lattice payload V1, which has no request context.
+    VpcLatticeV1,
+    /// VPC Lattice payload V2.
+    VpcLatticeV2(Box<LatticeContext>),
+    /// API Gateway WebSocket API.
+    WebSocket(Box<WebSocketContext>),
 }
 
 /// The event's `requestContext` could not be read as its source's type.
@@ -149,6 +168,13 @@ impl RequestContext {
                     EventSource::HttpApiV2 => parse(raw, SourceContext::HttpApiV2),
                     EventSource::FunctionUrl => parse(raw, SourceContext::FunctionUrl),
                     EventSource::Alb => parse(raw, SourceContext::Alb),
+                    EventSource::VpcLatticeV1 => Ok(Parsed {
+                        context: SourceContext::VpcLatticeV1,
+                        stage_variables: HashMap::new(),
+                        path_parameters: HashMap::new(),
+                    }),
+                    EventSource::VpcLatticeV2 => parse(raw, SourceContext::VpcLatticeV2),
+                    EventSource::WebSocket => parse(raw, SourceContext::WebSocket),
                 }
             })
             .as_ref()
@@ -174,44 +200,51 @@ impl RequestContext {
     }
 
     /// The client's IP address as the event source saw it: `requestContext.identity.sourceIp`
-    /// (REST, HTTP API 1.0), `requestContext.http.sourceIp` (HTTP API 2.0, Function URLs), or for
-    /// ALB the address ALB itself appended to `X-Forwarded-For` (its last entry; earlier entries
-    /// come from the client and are not trusted).
+    /// (REST, HTTP API 1.0, WebSocket APIs), `requestContext.http.sourceIp` (HTTP API 2.0,
+    /// Function URLs), or for ALB and VPC Lattice the address the load balancer itself appended
+    /// to `X-Forwarded-For` (its last entry; earlier entries come from the client and are not
+    /// trusted).
     pub fn source_ip(&self) -> Option<IpAddr> {
         self.0.source_ip
     }
 
     /// The request id API Gateway or the Function URL service assigned (not the Lambda request
-    /// id; that is [`Context::request_id`](lambda_runtime::Context)). `None` for ALB.
+    /// id; that is [`Context::request_id`](lambda_runtime::Context)). `None` for ALB and VPC
+    /// Lattice.
     pub fn request_id(&self) -> Option<&str> {
         match self.typed().ok()? {
             SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => c.request_id.as_deref(),
             SourceContext::HttpApiV2(c) => c.request_id.as_deref(),
             SourceContext::FunctionUrl(c) => c.request_id.as_deref(),
-            SourceContext::Alb(_) => None,
-        }
-    }
-
-    /// The API Gateway stage (`prod`, `$default`, ...). `None` for Function URLs and ALB.
-    pub fn stage(&self) -> Option<&str> {
-        match self.typed().ok()? {
-            SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => c.stage.as_deref(),
-            SourceContext::HttpApiV2(c) => c.stage.as_deref(),
+            SourceContext::WebSocket(c) => c.request_id(),
             _ => None,
         }
     }
 
-    /// The domain name the client called. `None` for ALB.
+    /// The API Gateway stage (`prod`, `$default`, ...). `None` for Function URLs, ALB and VPC
+    /// Lattice.
+    pub fn stage(&self) -> Option<&str> {
+        match self.typed().ok()? {
+            SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => c.stage.as_deref(),
+            SourceContext::HttpApiV2(c) => c.stage.as_deref(),
+            SourceContext::WebSocket(c) => c.stage(),
+            _ => None,
+        }
+    }
+
+    /// The domain name the client called. `None` for ALB and VPC Lattice (whose requests carry
+    /// only a `Host` header).
     pub fn domain_name(&self) -> Option<&str> {
         match self.typed().ok()? {
             SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => c.domain_name.as_deref(),
             SourceContext::HttpApiV2(c) => c.domain_name.as_deref(),
             SourceContext::FunctionUrl(c) => c.domain_name.as_deref(),
-            SourceContext::Alb(_) => None,
+            SourceContext::WebSocket(c) => c.domain_name(),
+            _ => None,
         }
     }
 
-    /// The user agent as the event source recorded it. `None` for ALB.
+    /// The user agent as the event source recorded it. `None` for ALB and VPC Lattice.
     pub fn user_agent(&self) -> Option<&str> {
         match self.typed().ok()? {
             SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => {
@@ -219,7 +252,24 @@ impl RequestContext {
             }
             SourceContext::HttpApiV2(c) => c.http.user_agent.as_deref(),
             SourceContext::FunctionUrl(c) => c.http.user_agent.as_deref(),
-            SourceContext::Alb(_) => None,
+            SourceContext::WebSocket(c) => c.user_agent(),
+            _ => None,
+        }
+    }
+
+    /// The WebSocket connection and event, for events from an API Gateway WebSocket API.
+    pub fn websocket(&self) -> Option<&WebSocketContext> {
+        match self.typed().ok()? {
+            SourceContext::WebSocket(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The service network, service, target group and caller, for VPC Lattice V2 events.
+    pub fn vpc_lattice(&self) -> Option<&LatticeContext> {
+        match self.typed().ok()? {
+            SourceContext::VpcLatticeV2(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -275,17 +325,19 @@ impl RequestContext {
     }
 
     /// The context a Lambda authorizer returned: `requestContext.authorizer.lambda` (HTTP API)
-    /// or the fields of `requestContext.authorizer` (REST API).
+    /// or the fields of `requestContext.authorizer` (REST API, WebSocket API).
     pub fn authorizer_context(&self) -> Option<&HashMap<String, Value>> {
         let fields = match self.typed().ok()? {
             SourceContext::HttpApiV2(c) => &c.authorizer.as_ref()?.fields,
             SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => &c.authorizer.fields,
+            SourceContext::WebSocket(c) => return c.authorizer_context(),
             _ => return None,
         };
         (!fields.is_empty()).then_some(fields)
     }
 
-    /// The caller's IAM user or role ARN, for IAM-authorized requests.
+    /// The caller's IAM user or role ARN, for IAM-authorized requests (for VPC Lattice, the
+    /// principal an auth policy authenticated).
     pub fn iam_user_arn(&self) -> Option<&str> {
         match self.typed().ok()? {
             SourceContext::RestApi(c) | SourceContext::HttpApiV1(c) => {
@@ -295,7 +347,9 @@ impl RequestContext {
             SourceContext::FunctionUrl(c) => {
                 c.authorizer.as_ref()?.iam.as_ref()?.user_arn.as_deref()
             }
-            SourceContext::Alb(_) => None,
+            SourceContext::WebSocket(c) => c.iam_user_arn(),
+            SourceContext::VpcLatticeV2(c) => c.identity()?.principal(),
+            SourceContext::Alb(_) | SourceContext::VpcLatticeV1 => None,
         }
     }
 }
