@@ -222,3 +222,197 @@ async fn http_api_v1_jwt_claims_and_scopes() {
     assert_eq!(got["claim1"], "v1-claim");
     assert_eq!(got["scopes"], json!(["read", "write"]));
 }
+
+#[tokio::test]
+async fn websocket_context_from_the_event() {
+    let got = summarize(&fixture("websocket/connect_authorizer")).await;
+    assert_eq!(
+        got,
+        json!({
+            "source": "WebSocket",
+            "request_id": "L0SM9HMvvHcF-6Q=",
+            "stage": "prod",
+            "domain_name": "aabbccddee.execute-api.us-east-1.amazonaws.com",
+            "source_ip": "192.0.2.1",
+            "connect_info": "192.0.2.1:0",
+            "user_agent": null,
+            "stage_variables": [],
+            "path_parameters": [],
+            "claim1": null,
+            "scopes": null,
+            "authorizer_context": {"principalId": "user-1234", "integrationLatency": 112, "tenant": "acme", "role": "admin"},
+            "iam_user_arn": null,
+            "typed_ok": true,
+        })
+    );
+
+    // The extractor: every field of the connection and the event.
+    async fn fields(ws: tower_lambda::WebSocketContext) -> axum::Json<Value> {
+        axum::Json(json!({
+            "connection_id": ws.connection_id(),
+            "route_key": ws.route_key(),
+            "event_type": format!("{:?}", ws.event_type()),
+            "message_id": ws.message_id(),
+            "connected_at": ws.connected_at(),
+            "request_time_epoch": ws.request_time_epoch(),
+            "stage": ws.stage(),
+            "domain_name": ws.domain_name(),
+            "api_id": ws.api_id(),
+            "disconnect": [json!(ws.disconnect_status_code()), json!(ws.disconnect_reason())],
+            "callback_url": ws.callback_url_in(Some("eu-west-1")),
+        }))
+    }
+    let app = Router::new().fallback(fields);
+    let body = |json: String| -> Value {
+        let response: Value = serde_json::from_str(&json).unwrap();
+        serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+    };
+    let connect = Serve::new(app.clone())
+        .invoke(fixture("websocket/connect_authorizer").to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        body(connect),
+        json!({
+            "connection_id": "R0oXAdfD0kwCH6w=", "route_key": "$connect",
+            "event_type": "Some(Connect)", "message_id": null, "connected_at": 1707503007396u64,
+            "request_time_epoch": 1707503008941u64, "stage": "prod",
+            "domain_name": "aabbccddee.execute-api.us-east-1.amazonaws.com", "api_id": "aabbccddee",
+            "disconnect": [null, null],
+            "callback_url": "https://aabbccddee.execute-api.us-east-1.amazonaws.com/prod",
+        })
+    );
+    let disconnect = Serve::new(app.clone())
+        .invoke(fixture("websocket/disconnect").to_string())
+        .await
+        .unwrap();
+    let disconnect = body(disconnect);
+    assert_eq!(disconnect["event_type"], "Some(Disconnect)");
+    assert_eq!(
+        disconnect["disconnect"],
+        json!([1005, "Client-side close frame status not set"])
+    );
+    let message = Serve::new(app.clone())
+        .invoke(fixture("websocket/custom_domain_message").to_string())
+        .await
+        .unwrap();
+    let message = body(message);
+    assert_eq!(message["event_type"], "Some(Message)");
+    assert_eq!(message["route_key"], "sendmessage");
+    assert!(message["message_id"].is_string());
+    // A custom domain does not say which base path maps to the API: the execute-api endpoint.
+    assert_eq!(
+        message["callback_url"],
+        format!(
+            "https://{}.execute-api.eu-west-1.amazonaws.com/{}",
+            message["api_id"].as_str().unwrap(),
+            message["stage"].as_str().unwrap()
+        )
+    );
+}
+
+#[tokio::test]
+async fn vpc_lattice_context_from_the_event() {
+    let got = summarize(&fixture("vpc_lattice_v2/identity_x509_roles_anywhere")).await;
+    assert_eq!(got["source"], "VpcLatticeV2");
+    assert_eq!(
+        got["source_ip"], "10.213.229.10",
+        "the entry Lattice appended"
+    );
+    assert_eq!(got["connect_info"], "10.213.229.10:0");
+    assert_eq!(
+        got["iam_user_arn"],
+        "arn:aws:sts::123456789012:assumed-role/ExternalPartnerAccessRole/6c6c7b0a4f1d2e3f"
+    );
+    assert_eq!(
+        (&got["request_id"], &got["stage"], &got["domain_name"]),
+        (&Value::Null, &Value::Null, &Value::Null)
+    );
+    assert_eq!(got["typed_ok"], true);
+
+    async fn fields(lattice: tower_lambda::LatticeContext) -> axum::Json<Value> {
+        let identity = lattice.identity().cloned().unwrap_or_default();
+        axum::Json(json!({
+            "service_network_arn": lattice.service_network_arn(),
+            "service_arn": lattice.service_arn(),
+            "target_group_arn": lattice.target_group_arn(),
+            "region": lattice.region(),
+            "time_epoch_micros": lattice.time_epoch_micros(),
+            "identity": [
+                identity.source_vpc_arn(), identity.identity_type(), identity.principal(),
+                identity.principal_org_id(), identity.session_name(), identity.x509_issuer_ou(),
+                identity.x509_san_dns(), identity.x509_san_name_cn(), identity.x509_san_uri(),
+                identity.x509_subject_cn(),
+            ],
+        }))
+    }
+    let app = Router::new().fallback(fields);
+    let json = Serve::new(app.clone())
+        .invoke(fixture("vpc_lattice_v2/identity_x509_roles_anywhere").to_string())
+        .await
+        .unwrap();
+    let response: Value = serde_json::from_str(&json).unwrap();
+    let got: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        got,
+        json!({
+            "service_network_arn": "arn:aws:vpc-lattice:us-west-2:123456789012:servicenetwork/sn-0bf3f2882e9cc805a",
+            "service_arn": "arn:aws:vpc-lattice:us-west-2:123456789012:service/svc-0a40eebed65f8d69c",
+            "target_group_arn": "arn:aws:vpc-lattice:us-west-2:123456789012:targetgroup/tg-6d0ecf831eec9f09",
+            "region": "us-west-2",
+            "time_epoch_micros": 1690497599177430u64,
+            "identity": [
+                "arn:aws:ec2:us-west-2:123456789012:vpc/vpc-0b8276c84697e7339", "AWS_IAM",
+                "arn:aws:sts::123456789012:assumed-role/ExternalPartnerAccessRole/6c6c7b0a4f1d2e3f",
+                "o-50dc6c495c0c9188", "6c6c7b0a4f1d2e3f", "Engineering Department",
+                "partner-system.external-company.com", "Data Sync Service",
+                "https://partner-system.external-company.com/sync",
+                "external-partner-data-sync.external-company.com",
+            ],
+        })
+    );
+
+    // V1 carries no context: the extractor refuses, the typed context says so.
+    let v1 = fixture("vpc_lattice_v1/minimal_get");
+    let json = Serve::new(app).invoke(v1.to_string()).await.unwrap();
+    let response: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(response["statusCode"], 404);
+    let got = summarize(&v1).await;
+    assert_eq!(
+        (got["source"].as_str(), got["typed_ok"].as_bool()),
+        (Some("VpcLatticeV1"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn source_specific_extractors_refuse_other_sources() {
+    // A client of an HTTP API in front of the same function asks for a WebSocket route.
+    let app = Router::new().route(
+        "/ws/sendmessage",
+        axum::routing::post(|ws: tower_lambda::WebSocketContext| async move {
+            format!("from connection {}", ws.connection_id().unwrap_or("?"))
+        }),
+    );
+    let event = tower_lambda::testing::EventBuilder::new(
+        tower_lambda::testing::Shape::HttpApiV2,
+        "POST",
+        "/ws/sendmessage",
+    )
+    .header("content-type", "application/json")
+    .body(r#"{"action":"sendmessage"}"#)
+    .build();
+    let response = Serve::new(app.clone()).invoke_decoded(event).await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response.text().contains("WebSocket"), "{}", response.text());
+    // The same route from a WebSocket event.
+    let event = tower_lambda::testing::EventBuilder::new(
+        tower_lambda::testing::Shape::WebSocket,
+        "POST",
+        "/sendmessage",
+    )
+    .body(r#"{"action":"sendmessage"}"#)
+    .build();
+    let response = Serve::new(app).invoke_decoded(event).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text(), "from connection R0oXAdfD0kwCH6w=");
+}

@@ -162,7 +162,13 @@ async fn a_taken_port_is_a_clear_error() {
 
 #[tokio::test]
 async fn emulating_a_source_goes_through_its_event_and_back() {
-    for shape in [Shape::HttpApiV2, Shape::Alb, Shape::RestApi] {
+    for shape in [
+        Shape::HttpApiV2,
+        Shape::Alb,
+        Shape::RestApi,
+        Shape::VpcLatticeV1,
+        Shape::VpcLatticeV2,
+    ] {
         let address = start_with(tower_lambda::Serve::new(app()).local_source(shape)).await;
         let answer = send(address, "GET", "/cookies", &[], b"").await;
         let mut cookies: Vec<_> = answer
@@ -198,4 +204,49 @@ async fn emulating_a_source_goes_through_its_event_and_back() {
         let answer = send(address, "GET", "/hello/w%C3%B6rld", &[], b"").await;
         assert_eq!(answer.text(), "Hello, wörld!", "{shape:?}");
     }
+}
+
+#[tokio::test]
+async fn emulating_websocket_events_routes_by_route_key() {
+    let app = Router::new()
+        .route(
+            "/ws/$connect",
+            get(|ws: tower_lambda::WebSocketContext| async move {
+                format!("{:?} {}", ws.event_type(), ws.route_key().unwrap_or("-"))
+            }),
+        )
+        .route(
+            "/ws/sendmessage",
+            post(
+                |ws: tower_lambda::WebSocketContext, body: String| async move {
+                    format!(
+                        "{:?} from {}: {body}",
+                        ws.event_type(),
+                        ws.connection_id().unwrap_or("-")
+                    )
+                },
+            ),
+        );
+    let serve = tower_lambda::Serve::new(app).local_source(Shape::WebSocket);
+    let address = start_with(serve).await;
+    let answer = send(address, "GET", "/ws/$connect?room=a", &[], b"").await;
+    assert_eq!(
+        (answer.status, answer.text()),
+        (200, "Some(Connect) $connect".into())
+    );
+    let answer = send(
+        address,
+        "POST",
+        "/ws/sendmessage",
+        &[],
+        br#"{"action":"sendmessage"}"#,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.text()),
+        (
+            200,
+            r#"Some(Message) from R0oXAdfD0kwCH6w=: {"action":"sendmessage"}"#.into()
+        )
+    );
 }
