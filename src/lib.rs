@@ -1,6 +1,7 @@
 //! Run any tower service — an `axum::Router`, a `tower::ServiceBuilder` stack, a hyper service —
-//! on AWS Lambda behind API Gateway (REST and HTTP APIs), Lambda Function URLs and Application
-//! Load Balancers, unchanged; and on your laptop as a plain HTTP server.
+//! on AWS Lambda behind API Gateway (REST, HTTP and WebSocket APIs), Lambda Function URLs,
+//! Application Load Balancers and VPC Lattice, unchanged; and on your laptop as a plain HTTP
+//! server.
 //!
 //! ```no_run
 //! use axum::{extract::Path, routing::get, Router};
@@ -33,6 +34,8 @@
 //! | HTTP API, payload 2.0 | `rawPath`, `rawQueryString`, `headers`, `cookies` | `headers` + `cookies` |
 //! | Function URL | as HTTP API 2.0 | `headers` + `cookies` |
 //! | ALB | `path`, (`multiValue`)`headers`, (`multiValue`)`queryStringParameters` | the header map the request used, `statusDescription` |
+//! | VPC Lattice V1 / V2 | `raw_path` / `path` (with the query), `headers` | `headers` (strings), `isBase64Encoded` |
+//! | API Gateway WebSocket API | `requestContext.routeKey` → `GET`/`POST {websocket_path}/{routeKey}`, REST-style maps, `body` | `headers` (strings), `isBase64Encoded` |
 //!
 //! Options live on [`Serve`]. Response bodies that are not text travel base64-encoded; the rule
 //! and its overrides are described at [`BodyEncoding`]. [`Serve::invoke`] runs one event through
