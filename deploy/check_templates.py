@@ -4,8 +4,8 @@
 cfn-lint checks that each template is valid CloudFormation; this checks what a valid template can
 still get wrong for tower-lambda: Binary Media Types on a REST API, the streaming invoke mode and
 TOWER_LAMBDA_RESPONSE_MODE together, the multi-value attribute of ALB target groups, explicit
-payload format versions on HTTP API integrations, and a cargo-lambda build of a workspace binary
-for every function.
+payload format versions on HTTP API integrations, the route selection expression and the four
+routes of a WebSocket API, and a cargo-lambda build of a workspace binary for every function.
 
 Then it tests itself: each mutation below drops or changes one of those settings in memory, and
 the checks must fail on the mutated template.
@@ -33,6 +33,9 @@ from cfnlint.decode import decode
 STREAMING_VARIABLE = "TOWER_LAMBDA_RESPONSE_MODE"
 MULTI_VALUE_ATTRIBUTE = "lambda.multi_value_headers.enabled"
 ARCHITECTURES = {"x86_64", "arm64"}
+# The frame's "action" picks the route; tower-lambda's chat example serves these route keys.
+ROUTE_SELECTION = "$request.body.action"
+WEBSOCKET_ROUTES = {"$connect", "$disconnect", "$default", "sendmessage"}
 
 # What each template must deploy, besides the rules every template follows.
 EXPECTED = {
@@ -42,6 +45,7 @@ EXPECTED = {
     "hello-alb": {"binary": "hello", "alb": True},
     "sse-function-url": {"binary": "sse", "function_url": "RESPONSE_STREAM"},
     "download-function-url": {"binary": "download", "function_url": "RESPONSE_STREAM"},
+    "chat-websocket": {"binary": "chat", "websocket": True},
 }
 
 
@@ -371,6 +375,73 @@ def check_load_balancers(results: Results, name: str, template: dict) -> None:
         )
 
 
+def integration_target(target) -> str | None:
+    """The integration a route's Target names: `integrations/${Id}` (Fn::Sub) or a Join of the two."""
+    if isinstance(target, dict) and isinstance(target.get("Fn::Sub"), str):
+        text = target["Fn::Sub"]
+        if text.startswith("integrations/${") and text.endswith("}"):
+            return text[len("integrations/${") : -1]
+    if isinstance(target, dict) and isinstance(target.get("Fn::Join"), list) and len(target["Fn::Join"]) == 2:
+        separator, parts = target["Fn::Join"]
+        if separator == "/" and isinstance(parts, list) and len(parts) == 2 and parts[0] == "integrations":
+            return ref(parts[1])
+    return None
+
+
+def check_websocket_apis(results: Results, name: str, template: dict) -> None:
+    apis = {
+        logical_id: api
+        for logical_id, api in resources(template, "AWS::ApiGatewayV2::Api").items()
+        if (api.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET"
+    }
+    if EXPECTED.get(name, {}).get("websocket"):
+        results.check(f"{name}: has a WebSocket API (AWS::ApiGatewayV2::Api, ProtocolType WEBSOCKET)", apis)
+    functions = set(resources(template, "AWS::Serverless::Function"))
+    integrations = resources(template, "AWS::ApiGatewayV2::Integration")
+    for logical_id, api in apis.items():
+        where = f"{name}: {logical_id}"
+        expression = (api.get("Properties") or {}).get("RouteSelectionExpression")
+        results.check(
+            f"{where}: RouteSelectionExpression {ROUTE_SELECTION}",
+            expression == ROUTE_SELECTION,
+            f"got {expression!r}",
+        )
+        # Each route a Lambda proxy integration of this API, to a function of the template.
+        routes = set()
+        for route_id, route in resources(template, "AWS::ApiGatewayV2::Route").items():
+            properties = route.get("Properties") or {}
+            if ref(properties.get("ApiId")) != logical_id:
+                continue
+            key = properties.get("RouteKey")
+            integration_id = integration_target(properties.get("Target"))
+            integration = (integrations.get(integration_id) or {}).get("Properties") or {}
+            uri = json.dumps(integration.get("IntegrationUri"))
+            proxied = (
+                integration.get("IntegrationType") == "AWS_PROXY"
+                and ref(integration.get("ApiId")) == logical_id
+                and any(f"${{{f}.Arn}}" in uri or f'"{f}"' in uri for f in functions)
+            )
+            if results.check(
+                f"{where}: route {key} is a Lambda proxy integration (AWS_PROXY) of a function",
+                proxied,
+                f"Target {properties.get('Target')!r}, integration {integration_id!r}: "
+                f"{integration.get('IntegrationType')!r}",
+            ):
+                routes.add(key)
+        results.check(
+            f"{where}: routes {', '.join(sorted(WEBSOCKET_ROUTES))}",
+            WEBSOCKET_ROUTES <= routes,
+            f"routes {sorted(map(str, routes))}",
+        )
+        permitted = [
+            permission
+            for permission in resources(template, "AWS::Lambda::Permission").values()
+            if (permission.get("Properties") or {}).get("Principal") == "apigateway.amazonaws.com"
+            and logical_id in json.dumps((permission.get("Properties") or {}).get("SourceArn"))
+        ]
+        results.check(f"{where}: a permission lets the API invoke the function", permitted)
+
+
 def check_all(templates: dict[str, tuple[pathlib.Path, dict]]) -> Results:
     results = Results()
     for name in EXPECTED:
@@ -386,6 +457,7 @@ def check_all(templates: dict[str, tuple[pathlib.Path, dict]]) -> Results:
         check_http_apis(results, name, template)
         check_function_urls(results, name, template)
         check_load_balancers(results, name, template)
+        check_websocket_apis(results, name, template)
     return results
 
 
@@ -526,6 +598,34 @@ MUTATIONS = [
         "hello-http-api",
         "a single architecture offered",
         lambda t: t["Parameters"]["Architecture"].update(AllowedValues=["x86_64"]),
+    ),
+    (
+        "chat-websocket",
+        "routes selected by $request.body.type",
+        lambda t: first(t, "AWS::ApiGatewayV2::Api")["Properties"].update(
+            RouteSelectionExpression="$request.body.type"
+        ),
+    ),
+    (
+        "chat-websocket",
+        "drop the sendmessage route",
+        lambda t: t["Resources"].pop(
+            next(
+                logical_id
+                for logical_id, route in resources(t, "AWS::ApiGatewayV2::Route").items()
+                if route["Properties"]["RouteKey"] == "sendmessage"
+            )
+        ),
+    ),
+    (
+        "chat-websocket",
+        "a non-proxy (AWS) integration",
+        lambda t: first(t, "AWS::ApiGatewayV2::Integration")["Properties"].update(IntegrationType="AWS"),
+    ),
+    (
+        "chat-websocket",
+        "protocol HTTP",
+        lambda t: first(t, "AWS::ApiGatewayV2::Api")["Properties"].update(ProtocolType="HTTP"),
     ),
 ]
 
