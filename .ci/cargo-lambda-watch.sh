@@ -2,14 +2,15 @@
 # End to end through `cargo lambda watch`: it turns plain HTTP requests to
 # /lambda-url/hello/... into Function URL events for the hello example (running under its
 # emulated Runtime API, whose AWS_LAMBDA_RUNTIME_API has a scheme and a path prefix) and the
-# responses back into HTTP. Real requests go in; the answers are asserted.
+# responses back into HTTP. Real requests go in; the answers are asserted. An SQS event sent with
+# `cargo lambda invoke` reaches the app's events path (TOWER_LAMBDA_EVENTS_PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log="${1:?usage: cargo-lambda-watch.sh LOG_FILE (outside the crate: watch rebuilds on changes)}"
 port="${CARGO_LAMBDA_WATCH_PORT:-9457}"
 base="http://127.0.0.1:$port/lambda-url/hello"
 
-cargo lambda watch -p hello -A 127.0.0.1 -P "$port" > "$log" 2>&1 &
+cargo lambda watch -p hello -A 127.0.0.1 -P "$port" --env-var TOWER_LAMBDA_EVENTS_PATH=/events > "$log" 2>&1 &
 watch=$!
 trap 'kill "$watch" 2>/dev/null || true; wait "$watch" 2>/dev/null || true' EXIT
 
@@ -45,4 +46,11 @@ expect "binary body" "body=4 510" "$(sed -n 4p <<<"$inspected")"
 
 png_magic="$(curl -fs "$base/pixel.png" | head -c 8 | od -An -tx1 | tr -d ' \n')"
 expect "binary response" "89504e470d0a1a0a" "$png_magic"
-echo "cargo lambda watch: 8 passed, 0 failed"
+# A non-HTTP event through `cargo lambda invoke`: it reaches POST /events/sqs, whose answer
+# (the kind tower-lambda detected) is the invocation's result.
+invoked="$(cargo lambda invoke hello -F tests/fixtures/events/sqs.json -A 127.0.0.1 -P "$port" -o json 2>>"$log")" ||
+  fail "cargo lambda invoke: $invoked"
+kind="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["kind"])' "$invoked" 2>&1)" ||
+  fail "cargo lambda invoke answered [$invoked]"
+expect "SQS event to /events/sqs" "sqs" "$kind"
+echo "cargo lambda watch: 9 passed, 0 failed"

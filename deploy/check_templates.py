@@ -5,7 +5,9 @@ cfn-lint checks that each template is valid CloudFormation; this checks what a v
 still get wrong for tower-lambda: Binary Media Types on a REST API, the streaming invoke mode and
 TOWER_LAMBDA_RESPONSE_MODE together, the multi-value attribute of ALB target groups, explicit
 payload format versions on HTTP API integrations, the route selection expression and the four
-routes of a WebSocket API, and a cargo-lambda build of a workspace binary for every function.
+routes of a WebSocket API, partial batch responses on SQS event sources, TOWER_LAMBDA_EVENTS_PATH
+on functions that take non-HTTP events, and a cargo-lambda build of a workspace binary for every
+function.
 
 Then it tests itself: each mutation below drops or changes one of those settings in memory, and
 the checks must fail on the mutated template.
@@ -36,6 +38,14 @@ ARCHITECTURES = {"x86_64", "arm64"}
 # The frame's "action" picks the route; tower-lambda's chat example serves these route keys.
 ROUTE_SELECTION = "$request.body.action"
 WEBSOCKET_ROUTES = {"$connect", "$disconnect", "$default", "sendmessage"}
+# Non-HTTP events reach the app as POST <events path>/<kind> only when an events path is set.
+EVENTS_VARIABLE = "TOWER_LAMBDA_EVENTS_PATH"
+# SAM event types whose events are not HTTP requests (they need the events path).
+NON_HTTP_EVENTS = {
+    "SQS", "SNS", "S3", "DynamoDB", "Kinesis", "MSK", "SelfManagedKafka", "MQ", "Schedule",
+    "ScheduleV2", "EventBridgeRule", "CloudWatchEvent", "CloudWatchLogs", "DocumentDB", "IoTRule",
+    "Cognito", "AlexaSkill",
+}
 
 # What each template must deploy, besides the rules every template follows.
 EXPECTED = {
@@ -46,6 +56,7 @@ EXPECTED = {
     "sse-function-url": {"binary": "sse", "function_url": "RESPONSE_STREAM"},
     "download-function-url": {"binary": "download", "function_url": "RESPONSE_STREAM"},
     "chat-websocket": {"binary": "chat", "websocket": True},
+    "worker": {"binary": "worker", "events": "/events"},
 }
 
 
@@ -442,6 +453,73 @@ def check_websocket_apis(results: Results, name: str, template: dict) -> None:
         results.check(f"{where}: a permission lets the API invoke the function", permitted)
 
 
+def function_events(function: dict) -> dict[str, dict]:
+    events = (function.get("Properties") or {}).get("Events") or {}
+    return {event_id: event for event_id, event in events.items() if isinstance(event, dict)}
+
+
+def get_att(value) -> list | None:
+    """`!GetAtt X.Arn` as [X, Arn] (the loader reads the short form as a list or a dotted string)."""
+    target = value.get("Fn::GetAtt") if isinstance(value, dict) and len(value) == 1 else None
+    if isinstance(target, str):
+        target = target.split(".", 1)
+    return target if isinstance(target, list) else None
+
+
+def check_events(results: Results, name: str, template: dict) -> None:
+    queues = set(resources(template, "AWS::SQS::Queue"))
+    kinds = set()
+    paths = []
+    for function_id, function in resources(template, "AWS::Serverless::Function").items():
+        events = function_events(function)
+        variables = (function_properties(template, function).get("Environment") or {}).get("Variables") or {}
+        for event_id, event in events.items():
+            where = f"{name}: {function_id} event {event_id}"
+            properties = event.get("Properties") or {}
+            kinds.add(event.get("Type"))
+            if event.get("Type") == "SQS":
+                types = properties.get("FunctionResponseTypes") or []
+                results.check(
+                    f"{where}: FunctionResponseTypes [ReportBatchItemFailures] (partial batch responses)",
+                    "ReportBatchItemFailures" in types,
+                    f"got {types!r}",
+                )
+                queue = get_att(properties.get("Queue"))
+                results.check(
+                    f"{where}: Queue is the Arn of an AWS::SQS::Queue of the template",
+                    queue is not None and queue[0] in queues and queue[1:] == ["Arn"],
+                    f"got {properties.get('Queue')!r}",
+                )
+            if event.get("Type") in ("Schedule", "ScheduleV2"):
+                expression = properties.get("Schedule") or properties.get("ScheduleExpression")
+                results.check(
+                    f"{where}: a cron(...) or rate(...) schedule",
+                    isinstance(expression, str) and expression.startswith(("cron(", "rate(")),
+                    f"got {expression!r}",
+                )
+        if any(event.get("Type") in NON_HTTP_EVENTS for event in events.values()):
+            path = variables.get(EVENTS_VARIABLE)
+            results.check(
+                f"{name}: {function_id}: takes non-HTTP events, so Environment {EVENTS_VARIABLE} is a path other than /",
+                isinstance(path, str) and path.strip("/") != "",
+                f"got {path!r}",
+            )
+            paths.append(path)
+    expected = EXPECTED.get(name, {}).get("events")
+    if expected:
+        results.check(f"{name}: an SQS event", "SQS" in kinds, f"event types {sorted(map(str, kinds))}")
+        results.check(
+            f"{name}: a schedule (Schedule or ScheduleV2 event)",
+            kinds & {"Schedule", "ScheduleV2"},
+            f"event types {sorted(map(str, kinds))}",
+        )
+        results.check(
+            f"{name}: {EVENTS_VARIABLE}={expected}, the path the example routes",
+            paths and all(p == expected for p in paths),
+            f"got {paths!r}",
+        )
+
+
 def check_all(templates: dict[str, tuple[pathlib.Path, dict]]) -> Results:
     results = Results()
     for name in EXPECTED:
@@ -458,6 +536,7 @@ def check_all(templates: dict[str, tuple[pathlib.Path, dict]]) -> Results:
         check_function_urls(results, name, template)
         check_load_balancers(results, name, template)
         check_websocket_apis(results, name, template)
+        check_events(results, name, template)
     return results
 
 
@@ -487,6 +566,30 @@ def http_event(template: dict, version: str) -> dict:
             ):
                 return event["Properties"]
     raise LookupError(f"no payload {version} event")
+
+
+def event_of_type(template: dict, type_name: str) -> dict:
+    """The Properties of the first event of `type_name`."""
+    for function in resources(template, "AWS::Serverless::Function").values():
+        for event in function_events(function).values():
+            if event.get("Type") == type_name:
+                return event["Properties"]
+    raise LookupError(f"no {type_name} event")
+
+
+def drop_events(template: dict, type_name: str) -> None:
+    for function in resources(template, "AWS::Serverless::Function").values():
+        events = (function.get("Properties") or {}).get("Events") or {}
+        for event_id in [i for i, e in function_events(function).items() if e.get("Type") == type_name]:
+            events.pop(event_id)
+
+
+def events_function(template: dict) -> dict:
+    return first(
+        template,
+        "AWS::Serverless::Function",
+        lambda f: any(e.get("Type") in NON_HTTP_EVENTS for e in function_events(f).values()),
+    )
 
 
 def multi_value_group(template: dict, value: str) -> dict:
@@ -626,6 +729,45 @@ MUTATIONS = [
         "chat-websocket",
         "protocol HTTP",
         lambda t: first(t, "AWS::ApiGatewayV2::Api")["Properties"].update(ProtocolType="HTTP"),
+    ),
+    (
+        "worker",
+        "drop FunctionResponseTypes (no partial batch responses)",
+        lambda t: event_of_type(t, "SQS").pop("FunctionResponseTypes"),
+    ),
+    (
+        "worker",
+        "the SQS event on a queue outside the template",
+        lambda t: event_of_type(t, "SQS").update(Queue="arn:aws:sqs:us-east-1:123456789012:elsewhere"),
+    ),
+    (
+        "worker",
+        "drop the schedule",
+        lambda t: drop_events(t, "Schedule"),
+    ),
+    (
+        "worker",
+        "a schedule that is not cron(...) or rate(...)",
+        lambda t: event_of_type(t, "Schedule").update(Schedule="every night"),
+    ),
+    (
+        "worker",
+        f"drop {EVENTS_VARIABLE}",
+        lambda t: events_function(t)["Properties"]["Environment"]["Variables"].pop(EVENTS_VARIABLE),
+    ),
+    (
+        "worker",
+        f"{EVENTS_VARIABLE}=/ (refused: events stay off)",
+        lambda t: events_function(t)["Properties"]["Environment"]["Variables"].update(
+            {EVENTS_VARIABLE: "/"}
+        ),
+    ),
+    (
+        "worker",
+        f"{EVENTS_VARIABLE}=/jobs (not where the example routes)",
+        lambda t: events_function(t)["Properties"]["Environment"]["Variables"].update(
+            {EVENTS_VARIABLE: "/jobs"}
+        ),
     ),
 ]
 

@@ -113,6 +113,28 @@ fn local_source_from_env() -> Option<Shape> {
     Some(shape)
 }
 
+/// `path` as a prefix: one leading `/`, no trailing one; `""` for the root.
+pub(crate) fn slash_prefixed(path: &str) -> String {
+    let trimmed = path.trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+/// The events path for `path`; the root is refused (it would take every route), with a warning.
+pub(crate) fn events_path(path: &str) -> Option<String> {
+    let path = slash_prefixed(path);
+    if path.is_empty() {
+        tracing::warn!(
+            "the events path cannot be `/` (it would shadow every route); non-HTTP events stay off"
+        );
+        return None;
+    }
+    Some(path)
+}
+
 /// The settings every invocation reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -129,6 +151,11 @@ pub(crate) struct Config {
     pub(crate) local_source: Option<Shape>,
     /// Where WebSocket events are routed: `{websocket_path}/{routeKey}`; `""` or `/ws`-like.
     pub(crate) websocket_path: String,
+    /// Where non-HTTP events are routed (`{events_path}/{kind}`); `None`: they fail the
+    /// invocation.
+    pub(crate) events_path: Option<String>,
+    /// Let requests from HTTP sources reach the events path (off: they get `404`).
+    pub(crate) events_over_http: bool,
 }
 
 /// Lambda's limit on a buffered (non-streaming) response: 6 MB of JSON.
@@ -149,6 +176,8 @@ impl Default for Config {
             deadline_margin: None,
             local_source: None,
             websocket_path: "/ws".to_owned(),
+            events_path: None,
+            events_over_http: false,
         }
     }
 }
@@ -164,6 +193,11 @@ impl Config {
         if !on_lambda && self.local_source.is_none() {
             self.local_source = local_source_from_env();
         }
+        if self.events_path.is_none() {
+            self.events_path = std::env::var("TOWER_LAMBDA_EVENTS_PATH")
+                .ok()
+                .and_then(|path| events_path(&path));
+        }
         self
     }
 
@@ -174,5 +208,34 @@ impl Config {
             .or_else(|| std::env::var("PORT").ok()?.parse().ok())
             .unwrap_or(3000);
         SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_source_names_every_source() {
+        // The only test that sets this variable.
+        for (value, shape) in [
+            ("rest", Some(Shape::RestApi)),
+            ("http", Some(Shape::HttpApiV2)),
+            ("http-v1", Some(Shape::HttpApiV1)),
+            ("url", Some(Shape::FunctionUrl)),
+            ("alb", Some(Shape::Alb)),
+            ("alb-multi", Some(Shape::AlbMultiValue)),
+            ("lattice", Some(Shape::VpcLatticeV2)),
+            ("Lattice-V2", Some(Shape::VpcLatticeV2)),
+            ("lattice-v1", Some(Shape::VpcLatticeV1)),
+            ("websocket", Some(Shape::WebSocket)),
+            ("plain", None),
+            ("nonsense", None),
+        ] {
+            std::env::set_var("TOWER_LAMBDA_LOCAL_SOURCE", value);
+            assert_eq!(local_source_from_env(), shape, "{value}");
+        }
+        std::env::remove_var("TOWER_LAMBDA_LOCAL_SOURCE");
+        assert_eq!(local_source_from_env(), None);
     }
 }

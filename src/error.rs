@@ -2,6 +2,7 @@
 //! how a service fails ([`Failure`]).
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -70,14 +71,14 @@ impl std::error::Error for Error {
 /// endpoint (and the gateway answers `502`). Returned by [`Serve::invoke`](crate::Serve::invoke).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvocationError {
-    pub(crate) error_type: &'static str,
+    pub(crate) error_type: Cow<'static, str>,
     pub(crate) message: String,
 }
 
 impl InvocationError {
     /// The error type reported to Lambda, such as `tower_lambda::UnsupportedEvent`.
     pub fn error_type(&self) -> &str {
-        self.error_type
+        &self.error_type
     }
 
     /// What went wrong, for a person.
@@ -97,7 +98,7 @@ impl std::error::Error for InvocationError {}
 impl From<EventError> for InvocationError {
     fn from(error: EventError) -> Self {
         Self {
-            error_type: "tower_lambda::UnsupportedEvent",
+            error_type: Cow::Borrowed("tower_lambda::UnsupportedEvent"),
             message: error.to_string(),
         }
     }
@@ -106,7 +107,7 @@ impl From<EventError> for InvocationError {
 impl From<InvocationError> for lambda_runtime::Diagnostic {
     fn from(error: InvocationError) -> Self {
         Self {
-            error_type: error.error_type.to_owned(),
+            error_type: error.error_type.into_owned(),
             error_message: error.message,
         }
     }

@@ -56,19 +56,19 @@ impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Event<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) version: Option<Str<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) http_method: Option<Str<'a>>,
     /// VPC Lattice (both payload versions): the method, at the top level.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) method: Option<Str<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) path: Option<Str<'a>>,
     /// `rawPath` (payload 2.0), or VPC Lattice V1's `raw_path` (which carries the query too).
-    #[serde(borrow, alias = "raw_path")]
+    #[serde(borrow, default, alias = "raw_path", deserialize_with = "opt_str")]
     pub(crate) raw_path: Option<Str<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) raw_query_string: Option<Str<'a>>,
     // The four maps are read here, in the same pass, as borrowed pairs. REST and ALB events
     // carry both a single- and a multi-value map; the sources choose between them afterwards.
@@ -99,9 +99,104 @@ pub(crate) struct Event<'a> {
     pub(crate) request_context: Option<RequestContext<'a>>,
     /// Present in API Gateway Lambda authorizer events, which are not requests to serve.
     pub(crate) method_arn: Option<IgnoredAny>,
+    // What identifies the non-HTTP events (see [`EventKind`](crate::events::EventKind)), each
+    // kept in a byte: HTTP events never have these fields, and should not pay for them.
+    /// The first record's `eventSource` (or SNS's `EventSource`); the others are skipped.
+    #[serde(default, rename = "Records", deserialize_with = "first_record_source")]
+    pub(crate) record_source: Option<RecordSource>,
+    /// A top-level `eventSource` of Kafka's (`aws:kafka`, `SelfManagedKafka`).
+    #[serde(default, rename = "eventSource", deserialize_with = "is_kafka")]
+    pub(crate) kafka: bool,
+    /// CloudWatch Logs subscriptions.
+    pub(crate) awslogs: Option<IgnoredAny>,
+    /// EventBridge's `source`: whether it is `aws.events`.
+    #[serde(default, rename = "source", deserialize_with = "equals_aws_events")]
+    pub(crate) source_is_aws_events: Option<bool>,
+    /// EventBridge's `detail-type`: whether it is `Scheduled Event`.
+    #[serde(
+        default,
+        rename = "detail-type",
+        deserialize_with = "equals_scheduled_event"
+    )]
+    pub(crate) detail_type_is_scheduled: Option<bool>,
     /// The bytes the event was read from, to hand out parts of it without copying.
     #[serde(skip)]
     pub(crate) raw: Option<&'a Bytes>,
+}
+
+/// The services whose events carry `Records` with an `eventSource`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RecordSource {
+    Sqs,
+    Sns,
+    S3,
+    DynamoDb,
+    Kinesis,
+    Other,
+}
+
+/// `Records`: the first record's `eventSource` (`EventSource` in SNS records); the rest of the
+/// list is skipped unread.
+fn first_record_source<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RecordSource>, D::Error> {
+    #[derive(Deserialize)]
+    struct Record<'a> {
+        #[serde(borrow, rename = "eventSource")]
+        event_source: Option<Str<'a>>,
+        #[serde(borrow, rename = "EventSource")]
+        sns_event_source: Option<Str<'a>>,
+    }
+    struct Records;
+    impl<'de> Visitor<'de> for Records {
+        type Value = Option<RecordSource>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("`Records` to be a list")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let first = seq.next_element::<Record<'_>>()?.map(|record| {
+                match record
+                    .event_source
+                    .or(record.sns_event_source)
+                    .as_ref()
+                    .map(Str::as_str)
+                {
+                    Some("aws:sqs") => RecordSource::Sqs,
+                    Some("aws:sns") => RecordSource::Sns,
+                    Some("aws:s3") => RecordSource::S3,
+                    Some("aws:dynamodb") => RecordSource::DynamoDb,
+                    Some("aws:kinesis") => RecordSource::Kinesis,
+                    _ => RecordSource::Other,
+                }
+            });
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(first)
+        }
+    }
+    d.deserialize_option(Records)
+}
+
+fn is_kafka<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let source = Option::<Str<'_>>::deserialize(d)?;
+    Ok(matches!(
+        source.as_ref().map(Str::as_str),
+        Some("aws:kafka" | "SelfManagedKafka")
+    ))
+}
+
+fn equals_aws_events<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(Option::<Str<'_>>::deserialize(d)?.map(|s| s.as_str() == "aws.events"))
+}
+
+fn equals_scheduled_event<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(Option::<Str<'_>>::deserialize(d)?.map(|s| s.as_str() == "Scheduled Event"))
 }
 
 fn headers<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Pairs<'a>>, D::Error> {
@@ -160,6 +255,35 @@ impl<'de: 'a, 'a> Visitor<'de> for MapField<'a> {
             .visit_map(map)
             .map(Some)
     }
+}
+
+/// A string or null, read in one step: `deserialize_any` lets the parser go straight to the
+/// string (or the null), where `Option<Str>` would first peek for a null and then deserialize a
+/// string as a second step. Most of an event's fields are read this way.
+fn opt_str<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D::Error> {
+    struct OptStr<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de: 'a, 'a> Visitor<'de> for OptStr<'a> {
+        type Value = Option<Str<'a>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Borrowed(v))))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v.to_owned()))))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v))))
+        }
+    }
+    d.deserialize_any(OptStr(std::marker::PhantomData))
 }
 
 /// `body`: a string or null; anything else is an error that names the field.
@@ -226,34 +350,56 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) http: Option<HttpContext<'a>>,
     /// Present (an object) only in ALB events.
     pub(crate) elb: Option<IgnoredAny>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) domain_name: Option<Str<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) stage: Option<Str<'a>>,
     /// REST APIs: the path as the client requested it, stage or base path included.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) path: Option<Str<'a>>,
     #[serde(borrow)]
     pub(crate) identity: Option<Identity<'a>>,
     #[serde(borrow)]
     pub(crate) custom_domain: Option<CustomDomain<'a>>,
     /// WebSocket APIs: `CONNECT`, `MESSAGE` or `DISCONNECT`.
-    #[serde(borrow)]
-    pub(crate) event_type: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "websocket_event_type")]
+    pub(crate) event_type: Option<WebSocketEvent>,
     /// WebSocket APIs (and HTTP APIs, which the adapter does not read it from): the route.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) route_key: Option<Str<'a>>,
     /// WebSocket APIs: the connection.
     pub(crate) connection_id: Option<IgnoredAny>,
+}
+
+/// A WebSocket event's `eventType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WebSocketEvent {
+    Connect,
+    Message,
+    Disconnect,
+    Other,
+}
+
+fn websocket_event_type<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<WebSocketEvent>, D::Error> {
+    Ok(
+        Option::<Str<'_>>::deserialize(d)?.map(|event_type| match event_type.as_str() {
+            "CONNECT" => WebSocketEvent::Connect,
+            "MESSAGE" => WebSocketEvent::Message,
+            "DISCONNECT" => WebSocketEvent::Disconnect,
+            _ => WebSocketEvent::Other,
+        }),
+    )
 }
 
 /// `requestContext.http` of payload format 2.0.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HttpContext<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) method: Option<Str<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) source_ip: Option<Str<'a>>,
 }
 
@@ -261,7 +407,7 @@ pub(crate) struct HttpContext<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Identity<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) source_ip: Option<Str<'a>>,
 }
 
@@ -269,7 +415,7 @@ pub(crate) struct Identity<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CustomDomain<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) base_path_matched: Option<Str<'a>>,
 }
 

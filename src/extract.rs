@@ -33,6 +33,7 @@ use http::StatusCode;
 use std::fmt;
 
 use crate::context::{ClientUrl, LatticeContext, PathPrefix, RequestContext, WebSocketContext};
+use crate::events::EventKind;
 
 /// The Lambda invocation context: request id, deadline, function ARN, X-Ray trace id.
 #[derive(Debug, Clone)]
@@ -187,6 +188,21 @@ impl<S: Send + Sync> FromRequestParts<S> for LatticeContext {
             .cloned()
             .ok_or(WrongSource {
                 wanted: "VPC Lattice (payload V2)",
+            })
+    }
+}
+
+/// The kind of non-HTTP event; refuses (`404`) requests that did not come from one.
+impl<S: Send + Sync> FromRequestParts<S> for EventKind {
+    type Rejection = WrongSource;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, WrongSource> {
+        parts
+            .extensions
+            .get::<EventKind>()
+            .copied()
+            .ok_or(WrongSource {
+                wanted: "non-HTTP Lambda",
             })
     }
 }

@@ -4,42 +4,57 @@
 //! what runs in production.
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use futures_util::FutureExt;
-use http::{Request, Response, StatusCode};
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use tower::{Service, ServiceExt};
 
-use crate::binary::{self, BodyEncoding};
+use crate::binary::{self, BodyEncoding, Form};
 use crate::body::Body;
 use crate::collect::{collect_limited, json_overhead, too_large_message, TooLarge};
 use crate::config::{Config, ErrorPolicy};
 use crate::context::RequestContext;
 use crate::error::{panic_message, BoxError, Failure, InvocationError};
 use crate::event::{Event, EventError};
+use crate::events::EventKind;
 use crate::headers;
 use crate::response::LambdaResponse;
 use crate::source::{Rejected, Source};
+use crate::uri;
 
-/// A response and the source it answers: written as that source's JSON (the serialization
-/// dispatch is [`Source::serialize`]).
+/// What an invocation answers.
 #[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) source: Source,
-    pub(crate) response: LambdaResponse,
+pub(crate) enum Reply {
+    /// A response and the HTTP source it answers: written as that source's JSON (the
+    /// serialization dispatch is [`Source::serialize`]).
+    Http {
+        source: Source,
+        response: LambdaResponse,
+    },
+    /// A non-HTTP event's result: JSON, written as it is.
+    Event(Box<RawValue>),
 }
 
 impl Reply {
     /// `response` for `source`, shaped by the options that concern the JSON.
     pub(crate) fn new(source: Source, mut response: LambdaResponse, config: &Config) -> Self {
         response.single_value_headers = config.single_value_headers;
-        Self { source, response }
+        Self::Http { source, response }
     }
 }
 
 impl Serialize for Reply {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.source.serialize(&self.response, serializer)
+        match self {
+            Self::Http { source, response } => source.serialize(response, serializer),
+            Self::Event(result) => result.serialize(serializer),
+        }
     }
 }
 
@@ -76,6 +91,11 @@ pub(crate) enum Prepared {
         source: Source,
         request: Request<Body>,
     },
+    /// A non-HTTP event as a request for the events path.
+    Event {
+        kind: EventKind,
+        request: Request<Body>,
+    },
     /// An answer made without the service (a `400` for a request that cannot be represented).
     Answer(Reply),
 }
@@ -87,8 +107,24 @@ pub(crate) enum Prepared {
 /// The invocation fails as a whole: the event is not JSON, not an HTTP event, or lacks a field
 /// its source requires.
 pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, InvocationError> {
-    let mut event = Event::parse(&raw)?;
-    let source = Source::detect(&event).ok_or_else(|| EventError::unsupported(&raw))?;
+    let mut event = match Event::parse(&raw) {
+        Ok(event) => event,
+        // A direct invoke may send any JSON at all.
+        Err(EventError::InvalidField(_) | EventError::NotAnObject(_))
+            if config.events_path.is_some() =>
+        {
+            return event_request(config, EventKind::Unknown, raw);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let Some(source) = Source::detect(&event) else {
+        if config.events_path.is_some() {
+            let kind = EventKind::of(&event);
+            drop(event); // it borrows `raw`, which becomes the body
+            return event_request(config, kind, raw);
+        }
+        return Err(EventError::unsupported(&raw).into());
+    };
     tracing::debug!(
         source = source.name(),
         domain = event.domain_name(),
@@ -108,6 +144,11 @@ pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, Invocatio
             return Ok(Prepared::Answer(Reply::new(source, response, config)));
         }
     };
+    if let Some(events_path) = &config.events_path {
+        if !config.events_over_http && uri::is_under(request.uri().path(), events_path) {
+            return Ok(refuse_events_path(config, source, &request));
+        }
+    }
     let source_ip = source.client_ip(context_ip, request.headers());
     let extensions = request.extensions_mut();
     #[cfg(feature = "axum")]
@@ -116,6 +157,166 @@ pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, Invocatio
     }
     extensions.insert(RequestContext::new(source.public(), raw, source_ip));
     Ok(Prepared::Request { source, request })
+}
+
+/// The `404` for a request from an HTTP source to the events path: an event it may not forge.
+#[cold]
+#[inline(never)]
+fn refuse_events_path(config: &Config, source: Source, request: &Request<Body>) -> Prepared {
+    tracing::warn!(
+        source = source.name(),
+        path = request.uri().path(),
+        "an HTTP request for the events path; answered 404 without calling the service"
+    );
+    let response = LambdaResponse::plain(StatusCode::NOT_FOUND, "Not Found");
+    Prepared::Answer(Reply::new(source, response, config))
+}
+
+/// A non-HTTP event as `POST {events_path}/{kind}`, its bytes (shared, not copied) the body.
+/// Kept out of line: HTTP invocations never take this path.
+#[cold]
+#[inline(never)]
+fn event_request(
+    config: &Config,
+    kind: EventKind,
+    raw: Bytes,
+) -> Result<Prepared, InvocationError> {
+    let events_path = config.events_path.as_deref().unwrap_or_default();
+    let mut path = String::with_capacity(events_path.len() + 16);
+    path.push_str(events_path);
+    path.push('/');
+    path.push_str(kind.path_segment());
+    let uri = http::Uri::try_from(path).map_err(|error| InvocationError {
+        error_type: "tower_lambda::Internal".into(),
+        message: format!("the events path is not a valid path: {error}"),
+    })?;
+    tracing::debug!(kind = kind.path_segment(), "read a non-HTTP event");
+    let mut request = Request::new(Body::from(raw));
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = uri;
+    request
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    request.extensions_mut().insert(kind);
+    Ok(Prepared::Event { kind, request })
+}
+
+/// Calls the service with a non-HTTP event and makes its response the invocation's result: a
+/// 2xx body as JSON (as it is when it is JSON, as a JSON string when it is other text, `null`
+/// when empty); a non-2xx status, an `Err`, a panic or a body past the buffered limit fail the
+/// invocation.
+pub(crate) async fn respond_event<S, B>(
+    service: S,
+    config: &Config,
+    kind: EventKind,
+    request: Request<Body>,
+    request_id: Option<&str>,
+) -> Result<Reply, InvocationError>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let request_id = request_id.unwrap_or("-");
+    let kind = kind.path_segment();
+    let budget = time_budget(&request, config);
+    // The service and the body are wrapped (at no cost) so that this path gets instances of
+    // `call_service` and `collect_limited` of its own: sharing the HTTP path's would make the
+    // compiler stop inlining them there, which costs every HTTP round trip.
+    let service = service.map_response(|response: Response<B>| {
+        response.map(|body| http_body_util::BodyExt::map_err(body, Into::<BoxError>::into))
+    });
+    let work = async {
+        let response = call_service(service, request).await?;
+        let (parts, body) = response.into_parts();
+        let collected = collect_limited(body, Form::TextIfUtf8, 0, config.buffered_limit).await?;
+        Ok::<_, Failure>((parts.status, collected))
+    };
+    let outcome = match budget {
+        None => work.await,
+        Some(budget) => match tokio::time::timeout(budget, work).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::error!(
+                    request_id,
+                    kind,
+                    "the service did not answer the event before the invocation's deadline"
+                );
+                return Err(InvocationError {
+                    error_type: "tower_lambda::Timeout".into(),
+                    message: "the service did not answer before the invocation's deadline".into(),
+                });
+            }
+        },
+    };
+    let (status, body) = match outcome {
+        Ok((status, Ok((body, _)))) => (status, body),
+        Ok((_, Err(TooLarge { reached }))) => {
+            tracing::error!(request_id, kind, reached, "the event's result is too large");
+            return Err(InvocationError {
+                error_type: "tower_lambda::ResultTooLarge".into(),
+                message: format!(
+                    "the result exceeded the limit of {} bytes",
+                    config.buffered_limit
+                ),
+            });
+        }
+        Err(failure) => {
+            tracing::error!(request_id, kind, error = %failure, "failed the invocation");
+            return Err(InvocationError {
+                error_type: "tower_lambda::ServiceError".into(),
+                message: failure.to_string(),
+            });
+        }
+    };
+    let text = String::from_utf8_lossy(&body);
+    if !status.is_success() {
+        tracing::error!(request_id, kind, status = status.as_u16(), body = %text, "the service answered the event with a failure status; failed the invocation");
+        let message = if text.trim().is_empty() {
+            status.canonical_reason().unwrap_or("no reason").to_owned()
+        } else {
+            text.into_owned()
+        };
+        return Err(InvocationError {
+            error_type: format!("tower_lambda::Status{}", status.as_u16()).into(),
+            message,
+        });
+    }
+    let json = if body.iter().all(u8::is_ascii_whitespace) {
+        "null".to_owned()
+    } else if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+        text.into_owned()
+    } else {
+        serde_json::Value::String(text.into_owned()).to_string()
+    };
+    RawValue::from_string(json)
+        .map(Reply::Event)
+        .map_err(|error| InvocationError {
+            error_type: "tower_lambda::Internal".into(),
+            message: format!("the result could not be written as JSON: {error}"),
+        })
+}
+
+/// [`respond_event`], boxed by a plain function that is never inlined: built inside the caller,
+/// the unboxed future would take room in the caller's frame and state, and every HTTP
+/// invocation, which never takes this path, would pay for moving that room around (measured:
+/// about a thousand instructions per round trip).
+#[inline(never)]
+pub(crate) fn respond_event_boxed<'a, S, B>(
+    service: S,
+    config: &'a Config,
+    kind: EventKind,
+    request: Request<Body>,
+    request_id: Option<&'a str>,
+) -> Pin<Box<impl Future<Output = Result<Reply, InvocationError>> + 'a>>
+where
+    S: Service<Request<Body>, Response = Response<B>> + 'a,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + 'a,
+    B::Error: Into<BoxError>,
+{
+    Box::pin(respond_event(service, config, kind, request, request_id))
 }
 
 /// Adds the Lambda invocation context to a request; returns the Lambda request id.
@@ -144,7 +345,7 @@ pub(crate) fn on_failure(
         ErrorPolicy::FailInvocation => {
             tracing::error!(request_id, error = %failure, "failed the invocation");
             Err(InvocationError {
-                error_type: "tower_lambda::ServiceError",
+                error_type: "tower_lambda::ServiceError".into(),
                 message: failure.to_string(),
             })
         }
@@ -273,22 +474,36 @@ where
 /// `Ok` is a response for the gateway (including the adapter's own 400 and 500 responses);
 /// `Err` fails the invocation: the event is not an HTTP event, or the service failed under
 /// [`ErrorPolicy::FailInvocation`].
-pub(crate) async fn invoke<S, B>(
+///
+/// The event path is a future of its own (boxed), not a branch of the HTTP path's: as a branch
+/// it made the compiler copy the whole state of every HTTP invocation at its start.
+pub(crate) fn invoke<'a, S, B>(
     service: S,
-    config: &Config,
+    config: &'a Config,
     raw: Bytes,
-) -> Result<Reply, InvocationError>
+) -> impl Future<Output = Result<Reply, InvocationError>> + 'a
 where
-    S: Service<Request<Body>, Response = Response<B>>,
+    S: Service<Request<Body>, Response = Response<B>> + 'a,
     S::Error: Into<BoxError>,
-    B: http_body::Body<Data = Bytes>,
+    B: http_body::Body<Data = Bytes> + 'a,
     B::Error: Into<BoxError>,
 {
-    match prepare(config, raw)? {
-        Prepared::Answer(response) => Ok(response),
-        Prepared::Request { source, request } => {
-            let response = respond_buffered(service, config, request, None).await?;
-            Ok(Reply::new(source, response, config))
+    match prepare(config, raw) {
+        Ok(Prepared::Event { kind, request }) => {
+            Either::Right(respond_event_boxed(service, config, kind, request, None))
         }
+        prepared => Either::Left(async move {
+            match prepared? {
+                Prepared::Answer(response) => Ok(response),
+                Prepared::Request { source, request } => {
+                    let response = respond_buffered(service, config, request, None).await?;
+                    Ok(Reply::new(source, response, config))
+                }
+                Prepared::Event { .. } => Err(InvocationError {
+                    error_type: "tower_lambda::Internal".into(),
+                    message: "an event reached the HTTP path".into(),
+                }),
+            }
+        }),
     }
 }

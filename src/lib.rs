@@ -64,8 +64,9 @@
 // and no two modules import each other in a circle (`.ci/check-layers.py` checks both, from
 // this list). A new file goes into the lowest layer whose modules it needs.
 //
-// 1. **Data and rules**: `error`, `event` (the borrowed envelope), `config` (plain options),
-//    `binary`, `headers`, `uri`, `body`, `context`, `response`, `testing`.
+// 1. **Data and rules**: `error`, `event` (the borrowed envelope), `events` (the kinds of
+//    non-HTTP events), `config` (plain options), `binary`, `headers`, `uri`, `body`, `context`,
+//    `response`, `testing`.
 // 2. **Sources**: `source`, one module per source under it, owning detect, decode and the
 //    response JSON, with what they share in modules of its own (`source/mod.rs` is only the
 //    table of contents and the dispatch).
@@ -81,6 +82,7 @@ mod config;
 mod context;
 mod error;
 mod event;
+mod events;
 mod headers;
 mod response;
 pub mod testing;
@@ -107,6 +109,9 @@ pub mod extract;
 mod hyper_service;
 mod serve;
 
+/// The event types (`aws_lambda_events::event::sqs::SqsEvent`, ...) in the version tower-lambda
+/// uses; the `events` cargo feature turns on the non-HTTP ones.
+pub use aws_lambda_events;
 pub use binary::BodyEncoding;
 pub use body::Body;
 pub use config::{ErrorPolicy, PathMode, ResponseMode, BUFFERED_RESPONSE_LIMIT};
@@ -115,6 +120,7 @@ pub use context::{
     RequestContext, RequestExt, SourceContext, WebSocketContext, WebSocketEventType,
 };
 pub use error::{BoxError, Error, InvocationError};
+pub use events::EventKind;
 pub use hyper_service::{from_hyper, HyperService};
 pub use lambda_runtime::Context;
 pub use serve::Serve;
@@ -182,7 +188,7 @@ pub mod __bench {
     pub fn decode(raw: Bytes) -> Option<Decoded> {
         match prepare(&Config::default(), raw).ok()? {
             Prepared::Request { source, request } => Some(Decoded { request, source }),
-            Prepared::Answer(_) => None,
+            Prepared::Event { .. } | Prepared::Answer(_) => None,
         }
     }
 

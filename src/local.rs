@@ -23,6 +23,7 @@ use crate::invoke::{call_service, invoke};
 use crate::response::{plain_headers, INTERNAL_SERVER_ERROR};
 use crate::shutdown::{self, Hook};
 use crate::testing::{EventBuilder, Shape, TestResponse};
+use crate::uri;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -142,7 +143,13 @@ where
         let service = self.service.clone();
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let started = Instant::now();
+        let is_event = self
+            .config
+            .events_path
+            .as_deref()
+            .is_some_and(|events| uri::is_under(&path, events));
         let answer: Self::Future = match self.config.local_source {
+            _ if is_event => Box::pin(event(service, Arc::clone(&self.config), request)),
             Some(shape) => Box::pin(emulate(service, Arc::clone(&self.config), shape, request)),
             None => {
                 let mut request = request.map(Body::incoming);
@@ -258,6 +265,52 @@ where
             plain(StatusCode::BAD_GATEWAY, message)
         }
     })
+}
+
+/// Runs a local request to the events path as the event its body holds, the way Lambda would
+/// (`curl -X POST localhost:3000/events/sqs -d @event.json`): the kind is detected from the
+/// body, the result comes back as JSON (`200`), a failed invocation as `502` with Lambda's
+/// `errorType` and `errorMessage`.
+async fn event<S, B>(
+    service: S,
+    config: Arc<Config>,
+    request: Request<Incoming>,
+) -> Result<Response<LocalBody>, Infallible>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let body = match request.into_body().collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the request body: {error}"),
+            ))
+        }
+    };
+    let (status, json) = match invoke(service, &config, body).await {
+        Ok(reply) => match serde_json::to_string(&reply) {
+            Ok(json) => (StatusCode::OK, json),
+            Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
+        },
+        Err(error) => {
+            tracing::error!(%error, "the invocation failed (Lambda would report it as an error)");
+            let json = serde_json::json!({
+                "errorType": error.error_type(),
+                "errorMessage": error.message(),
+            });
+            (StatusCode::BAD_GATEWAY, json.to_string())
+        }
+    };
+    let mut response = plain(status, json);
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 /// The URL a local client requested: `http://` + its `Host` (else the listening address) + the

@@ -31,7 +31,9 @@ use tracing::Instrument;
 use crate::body::Body;
 use crate::config::{Config, ResponseMode};
 use crate::error::{panic_message, BoxError, Error, InvocationError};
-use crate::invoke::{prepare, respond_buffered, with_lambda_context, Prepared, Reply};
+use crate::invoke::{
+    prepare, respond_buffered, respond_event_boxed, with_lambda_context, Prepared, Reply,
+};
 use crate::shutdown::{self, Hook, InFlight, Tracked};
 use crate::streaming;
 use std::panic::AssertUnwindSafe;
@@ -214,7 +216,7 @@ where
             std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&self.layer.config, raw)))
                 .unwrap_or_else(|panic| {
                     Err(InvocationError {
-                        error_type: "tower_lambda::Internal",
+                        error_type: "tower_lambda::Internal".into(),
                         message: format!("decoding the event panicked: {}", panic_message(&*panic)),
                     })
                 });
@@ -306,6 +308,12 @@ where
                     respond_buffered(service, &config, request, Some(&request_id))
                         .await
                         .map(|response| Reply::new(source, response, &config))
+                        .map_err(Diagnostic::from)
+                }
+                Some(Ok(Prepared::Event { kind, mut request })) => {
+                    let request_id = with_lambda_context(&mut request, event.context);
+                    respond_event_boxed(service, &config, kind, request, Some(&request_id))
+                        .await
                         .map_err(Diagnostic::from)
                 }
                 Some(Ok(Prepared::Answer(reply))) => Ok(reply),

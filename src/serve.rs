@@ -9,7 +9,7 @@ use tower::Service;
 
 use crate::binary::MediaPattern;
 use crate::body::Body;
-use crate::config::{Config, ErrorPolicy, PathMode, ResponseMode};
+use crate::config::{self, slash_prefixed, Config, ErrorPolicy, PathMode, ResponseMode};
 use crate::error::{BoxError, Error, InvocationError};
 use crate::shutdown::Hook;
 use crate::testing::{Shape, TestResponse};
@@ -99,9 +99,8 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).strip_base_path("/v1");
     /// ```
     pub fn strip_base_path(mut self, base_path: impl Into<String>) -> Self {
-        let base_path = base_path.into();
-        let trimmed = base_path.trim_matches('/');
-        self.config.strip_base_path = (!trimmed.is_empty()).then(|| format!("/{trimmed}"));
+        let base_path = slash_prefixed(&base_path.into());
+        self.config.strip_base_path = (!base_path.is_empty()).then_some(base_path);
         self
     }
 
@@ -203,13 +202,38 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).websocket_path("/chat");
     /// ```
     pub fn websocket_path(mut self, path: impl Into<String>) -> Self {
-        let path = path.into();
-        let trimmed = path.trim_matches('/');
-        self.config.websocket_path = if trimmed.is_empty() {
-            String::new()
-        } else {
-            format!("/{trimmed}")
-        };
+        self.config.websocket_path = slash_prefixed(&path.into());
+        self
+    }
+
+    /// Takes the function's other events — SQS, SNS, S3, DynamoDB and Kinesis streams,
+    /// EventBridge events and schedules, CloudWatch Logs, Kafka, direct invokes — as requests:
+    /// `POST {path}/{kind}` (`/events/sqs`, `/events/schedule`, ...; see [`EventKind`](crate::EventKind))
+    /// with `content-type: application/json` and the event's bytes, unchanged, as the body. The
+    /// response body becomes the invocation's result (JSON as it is, an empty body as `null`); a
+    /// non-2xx status, an `Err` or a panic fails the invocation, so Lambda's retries and
+    /// dead-letter queues work. Off by default (such events fail the invocation); without this
+    /// option the `TOWER_LAMBDA_EVENTS_PATH` environment variable turns it on.
+    ///
+    /// A request from an HTTP source (API Gateway, Function URL, ALB, VPC Lattice) whose path is
+    /// under `path` is answered `404` without calling the service, so a client cannot forge an
+    /// event; [`Serve::events_reachable_over_http`] lifts that.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).events_path("/events");
+    /// ```
+    pub fn events_path(mut self, path: impl Into<String>) -> Self {
+        self.config.events_path = config::events_path(&path.into());
+        self
+    }
+
+    /// Let requests from HTTP sources reach the events path instead of answering them `404`
+    /// (for apps that also expose those routes over HTTP, and check the caller themselves).
+    pub fn events_reachable_over_http(mut self, reachable: bool) -> Self {
+        self.config.events_over_http = reachable;
         self
     }
 
@@ -304,7 +328,7 @@ impl<S> Serve<S> {
     {
         let response = invoke::invoke(self.service.clone(), &self.config, event).await?;
         serde_json::to_string(&response).map_err(|error| InvocationError {
-            error_type: "tower_lambda::Internal",
+            error_type: "tower_lambda::Internal".into(),
             message: format!("the response could not be written as JSON: {error}"),
         })
     }
@@ -340,7 +364,7 @@ impl<S> Serve<S> {
     {
         let json = self.invoke(event).await?;
         TestResponse::from_json(&json).map_err(|message| InvocationError {
-            error_type: "tower_lambda::Internal",
+            error_type: "tower_lambda::Internal".into(),
             message: format!("the response JSON could not be read back: {message}"),
         })
     }

@@ -146,6 +146,7 @@ impl Query {
     }
 
     /// Appends one `key=value` parameter.
+    #[inline]
     pub(crate) fn param(&mut self, key: &str, value: &str, encoding: Encoding) {
         self.separator();
         match encoding {
@@ -188,6 +189,24 @@ pub(crate) fn strip_segments<'p>(path: &'p str, prefix: &str) -> Option<&'p str>
         "" => Some("/"),
         _ if rest.starts_with('/') => Some(rest),
         _ => None,
+    }
+}
+
+/// Whether a request `path` falls under `prefix` (`/events`) however a router might read it:
+/// percent-escapes decoded, repeated slashes folded, letter case ignored, on a segment boundary.
+/// For refusing requests, so it errs towards yes.
+pub(crate) fn is_under(path: &str, prefix: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let mut folded = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        if !(c == '/' && folded.ends_with('/')) {
+            folded.push(c.to_ascii_lowercase());
+        }
+    }
+    let prefix = prefix.to_ascii_lowercase();
+    match folded.strip_prefix(prefix.trim_end_matches('/')) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/'),
+        None => false,
     }
 }
 

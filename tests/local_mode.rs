@@ -250,3 +250,56 @@ async fn emulating_websocket_events_routes_by_route_key() {
         )
     );
 }
+
+#[tokio::test]
+async fn events_posted_locally_run_as_on_lambda() {
+    let fixture = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/events")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let app = Router::new()
+        .route(
+            "/events/{kind}",
+            post(|kind: tower_lambda::EventKind, body: Bytes| async move {
+                if kind == tower_lambda::EventKind::Schedule {
+                    return Err((http::StatusCode::INTERNAL_SERVER_ERROR, "no report today"));
+                }
+                Ok(axum::Json(
+                    serde_json::json!({"kind": format!("{kind:?}"), "bytes": body.len()}),
+                ))
+            }),
+        )
+        .route(
+            "/hello/{name}",
+            get(|Path(name): Path<String>| async move { name }),
+        );
+    let address = start_with(tower_lambda::Serve::new(app).events_path("/events")).await;
+    let sqs = fixture("sqs.json");
+    let answer = send(address, "POST", "/events/sqs", &[], &sqs).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(
+        answer.text(),
+        format!(r#"{{"bytes":{},"kind":"Sqs"}}"#, sqs.len())
+    );
+    // The kind comes from the event, not from the URL.
+    let answer = send(address, "POST", "/events/sqs", &[], &fixture("s3.json")).await;
+    assert!(
+        answer.text().contains(r#""kind":"S3""#),
+        "{}",
+        answer.text()
+    );
+    // A failed invocation, as Lambda reports it.
+    let answer = send(address, "POST", "/events", &[], &fixture("schedule.json")).await;
+    assert_eq!(answer.status, 502);
+    assert_eq!(
+        answer.text(),
+        r#"{"errorMessage":"no report today","errorType":"tower_lambda::Status500"}"#
+    );
+    let answer = send(address, "GET", "/hello/you", &[], b"").await;
+    assert_eq!(answer.text(), "you", "other routes are plain HTTP");
+}

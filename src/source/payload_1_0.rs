@@ -59,13 +59,27 @@ pub(super) fn serialize<S: Serializer>(
     response: &LambdaResponse,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
+    if response.single_value_headers {
+        return serialize_single_value(response, serializer);
+    }
     let mut out = serializer.serialize_struct("Response", 4)?;
     out.serialize_field("statusCode", &response.status.as_u16())?;
-    if response.single_value_headers {
-        out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
-    } else {
-        out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
-    }
+    out.serialize_field("multiValueHeaders", &MultiValue(&response.headers))?;
+    out.serialize_field("body", &response.body.text)?;
+    out.serialize_field("isBase64Encoded", &response.body.base64)?;
+    out.end()
+}
+
+/// The payload-1.0 response with one string per header name (repeats joined with `", "`, every
+/// `Set-Cookie` under its own spelling): for gateways that ignore `multiValueHeaders`, and the
+/// whole response shape of VPC Lattice and WebSocket APIs.
+pub(super) fn serialize_single_value<S: Serializer>(
+    response: &LambdaResponse,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut out = serializer.serialize_struct("Response", 4)?;
+    out.serialize_field("statusCode", &response.status.as_u16())?;
+    out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
     out.serialize_field("body", &response.body.text)?;
     out.serialize_field("isBase64Encoded", &response.body.base64)?;
     out.end()

@@ -237,18 +237,26 @@ pub(super) fn header_map_1_0(event: &Event<'_>) -> Result<HeaderMap, Rejected> {
     Ok(headers)
 }
 
-/// Whether every name of `single` is a name of `multi`, checked the cheap way first: API Gateway
-/// writes both maps with the same names in the same order.
+/// Whether every name of `single` is a name of `multi`, checked the cheap way: API Gateway
+/// writes both maps with the same names, spelled alike, in the same order, so each name of
+/// `single` is the next new name of `multi` (compared byte for byte; any other case takes the
+/// slow path, which compares without regard to case).
 fn same_names(multi: &Pairs<'_>, single: &Pairs<'_>) -> bool {
-    let mut names = multi.iter().map(|(name, _)| name);
-    let mut last: Option<&str> = None;
-    single.iter().all(|(name, _)| {
-        if last.is_some_and(|l| l.eq_ignore_ascii_case(name)) {
-            return true;
+    let mut names = multi.0.iter().map(|(name, _)| name.as_str());
+    let mut previous = "";
+    single.0.iter().all(|(name, _)| {
+        let name = name.as_str();
+        loop {
+            match names.next() {
+                Some(next) if next == name => {
+                    previous = next;
+                    return true;
+                }
+                // Further values of the name before.
+                Some(next) if next == previous => continue,
+                _ => return false,
+            }
         }
-        let found = names.by_ref().any(|known| known.eq_ignore_ascii_case(name));
-        last = Some(name);
-        found
     })
 }
 

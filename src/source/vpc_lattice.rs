@@ -16,14 +16,14 @@
 //! documents no list form), `body` (a string, empty for no body) and `isBase64Encoded`.
 
 use http::Request;
-use serde::ser::{SerializeStruct, Serializer};
+use serde::Serializer;
 
 use super::codec::{Rejected, Source, SourceCodec};
+use super::payload_1_0;
 use super::request::{assemble, body, header_map, method, route, StageRule};
 use crate::body::Body;
 use crate::config::Config;
 use crate::event::{Event, Str};
-use crate::headers::SingleValue;
 use crate::response::LambdaResponse;
 use crate::uri::{Encoding, Query};
 
@@ -85,11 +85,6 @@ impl SourceCodec for VpcLattice {
         response: &LambdaResponse,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("Response", 4)?;
-        out.serialize_field("statusCode", &response.status.as_u16())?;
-        out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
-        out.serialize_field("body", &response.body.text)?;
-        out.serialize_field("isBase64Encoded", &response.body.base64)?;
-        out.end()
+        payload_1_0::serialize_single_value(response, serializer)
     }
 }

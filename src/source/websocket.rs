@@ -18,15 +18,15 @@
 
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Method, Request};
-use serde::ser::{SerializeStruct, Serializer};
+use serde::Serializer;
 use std::borrow::Cow;
 
 use super::codec::{Rejected, Source, SourceCodec};
+use super::payload_1_0;
 use super::request::{assemble, body, header_map_1_0, Routed};
 use crate::body::Body;
 use crate::config::Config;
-use crate::event::{Event, EventError, Str};
-use crate::headers::SingleValue;
+use crate::event::{Event, EventError, Str, WebSocketEvent};
 use crate::response::LambdaResponse;
 use crate::uri::{self, Encoding, Query};
 
@@ -50,10 +50,10 @@ impl SourceCodec for WebSocket {
                 source: Source::WebSocket.name(),
                 field: "requestContext.routeKey",
             }))?;
-        let event_type = context.and_then(|c| c.event_type.as_ref()).map(Str::as_str);
-        let is_message = event_type == Some("MESSAGE");
+        let event_type = context.and_then(|c| c.event_type);
+        let is_message = event_type == Some(WebSocketEvent::Message);
         let method = match event_type {
-            Some("CONNECT") => Method::GET,
+            Some(WebSocketEvent::Connect) => Method::GET,
             _ => Method::POST,
         };
         let mut path = String::with_capacity(config.websocket_path.len() + route_key.len() + 1);
@@ -93,12 +93,7 @@ impl SourceCodec for WebSocket {
         response: &LambdaResponse,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("Response", 4)?;
-        out.serialize_field("statusCode", &response.status.as_u16())?;
-        out.serialize_field("headers", &SingleValue::folded(&response.headers))?;
-        out.serialize_field("body", &response.body.text)?;
-        out.serialize_field("isBase64Encoded", &response.body.base64)?;
-        out.end()
+        payload_1_0::serialize_single_value(response, serializer)
     }
 }
 

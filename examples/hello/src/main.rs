@@ -3,6 +3,8 @@
 //! - `cargo run -p hello` serves it on http://127.0.0.1:3000
 //! - `cargo lambda watch -p hello` runs it under cargo-lambda's emulator
 //! - `cargo lambda build --release --compiler cargo -p hello` builds `target/lambda/hello/bootstrap`
+//! - with `TOWER_LAMBDA_EVENTS_PATH=/events`, non-HTTP events (SQS, S3, schedules, ...) reach
+//!   `POST /events/{kind}`, which answers with the kind and the event's size
 
 use axum::{
     body::Bytes,
@@ -30,6 +32,20 @@ fn app() -> Router {
         .route("/echo", post(echo))
         .route("/pixel.png", get(pixel))
         .route("/inspect", post(inspect))
+        .route("/events/{kind}", post(event))
+}
+
+/// A non-HTTP event (when `TOWER_LAMBDA_EVENTS_PATH=/events`): its kind, as tower-lambda
+/// detected it, and its size. The answer is the invocation's result.
+async fn event(request: axum::extract::Request) -> Json<Value> {
+    let kind = request
+        .extensions()
+        .get::<tower_lambda::EventKind>()
+        .map(|kind| kind.path_segment());
+    let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
+        .await
+        .map_or(0, |body| body.len());
+    Json(serde_json::json!({"kind": kind, "bytes": bytes}))
 }
 
 /// What arrived: the query as sent, the cookies, every value of `x-repeat`, and the body's size
