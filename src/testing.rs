@@ -98,6 +98,7 @@ pub struct EventBuilder {
     base64: Option<bool>,
     stage: Option<String>,
     source_ip: String,
+    connection_id: String,
 }
 
 impl EventBuilder {
@@ -133,6 +134,7 @@ impl EventBuilder {
             base64: None,
             stage: None,
             source_ip: "203.0.113.7".to_owned(),
+            connection_id: "R0oXAdfD0kwCH6w=".to_owned(),
         }
     }
 
@@ -158,6 +160,13 @@ impl EventBuilder {
     /// APIs; ignored by Function URLs and ALB).
     pub fn stage(mut self, stage: &str) -> Self {
         self.stage = Some(stage.to_owned());
+        self
+    }
+
+    /// The WebSocket connection the event is on ([`Shape::WebSocket`] only; default
+    /// `R0oXAdfD0kwCH6w=`), to test what one connection sends another.
+    pub fn connection_id(mut self, id: &str) -> Self {
+        self.connection_id = id.to_owned();
         self
     }
 
@@ -262,7 +271,7 @@ impl EventBuilder {
             .unwrap_or("abc123.execute-api.us-east-1.amazonaws.com")
             .to_owned();
         let mut context = json!({
-            "routeKey": route_key, "eventType": event_type, "connectionId": "R0oXAdfD0kwCH6w=",
+            "routeKey": route_key, "eventType": event_type, "connectionId": self.connection_id,
             "connectedAt": 1_700_000_000_000u64, "requestTimeEpoch": 1_700_000_000_500u64,
             "requestTime": "14/Nov/2023:22:13:20 +0000", "messageDirection": "IN",
             "domainName": domain, "stage": self.stage.as_deref().unwrap_or("production"),

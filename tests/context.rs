@@ -416,3 +416,31 @@ async fn source_specific_extractors_refuse_other_sources() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.text(), "from connection R0oXAdfD0kwCH6w=");
 }
+
+#[tokio::test]
+async fn websocket_events_can_be_built_for_any_connection() {
+    async fn urls(ws: tower_lambda::WebSocketContext) -> String {
+        format!(
+            "{} {}",
+            ws.connection_url().unwrap_or_default(),
+            ws.connection_url_for("other/+=").unwrap_or_default()
+        )
+    }
+    let event = tower_lambda::testing::EventBuilder::new(
+        tower_lambda::testing::Shape::WebSocket,
+        "POST",
+        "/sendmessage",
+    )
+    .connection_id("abc=")
+    .body("hi")
+    .build();
+    let response = Serve::new(Router::new().fallback(urls))
+        .invoke_decoded(event)
+        .await
+        .unwrap();
+    assert_eq!(
+        response.text(),
+        "https://abc123.execute-api.us-east-1.amazonaws.com/production/@connections/abc%3D \
+         https://abc123.execute-api.us-east-1.amazonaws.com/production/@connections/other%2F%2B%3D"
+    );
+}

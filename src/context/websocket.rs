@@ -189,8 +189,13 @@ impl WebSocketContext {
     /// id percent-encoded): `POST` sends it a message, `GET` describes it, `DELETE` closes it
     /// (requests signed with SigV4).
     pub fn connection_url(&self) -> Option<String> {
-        let base = self.callback_url()?;
-        Some(connection_url(&base, self.connection_id.as_deref()?))
+        self.connection_url_for(self.connection_id.as_deref()?)
+    }
+
+    /// The Management API URL of another connection of the same API (`{callback_url}/@connections/{id}`),
+    /// to send it what this one said.
+    pub fn connection_url_for(&self, connection_id: &str) -> Option<String> {
+        Some(connection_url(&self.callback_url()?, connection_id))
     }
 }
 
