@@ -261,56 +261,40 @@ impl<'de: 'a, 'a> Visitor<'de> for MapField<'a> {
 /// string (or the null), where `Option<Str>` would first peek for a null and then deserialize a
 /// string as a second step. Most of an event's fields are read this way.
 fn opt_str<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D::Error> {
-    struct OptStr<'a>(std::marker::PhantomData<&'a ()>);
-    impl<'de: 'a, 'a> Visitor<'de> for OptStr<'a> {
-        type Value = Option<Str<'a>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Borrowed(v))))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Owned(v.to_owned()))))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Owned(v))))
-        }
-    }
-    d.deserialize_any(OptStr(std::marker::PhantomData))
+    d.deserialize_any(OptStr("a string", std::marker::PhantomData))
 }
 
 /// `body`: a string or null; anything else is an error that names the field.
-fn body<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Str<'a>>, D::Error> {
-    struct BodyVisitor<'a>(std::marker::PhantomData<&'a ()>);
-    impl<'de: 'a, 'a> Visitor<'de> for BodyVisitor<'a> {
-        type Value = Option<Str<'a>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("`body` to be a string or null")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Borrowed(v))))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Owned(v.to_owned()))))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Owned(v))))
-        }
+fn body<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D::Error> {
+    d.deserialize_any(OptStr(
+        "`body` to be a string or null",
+        std::marker::PhantomData,
+    ))
+}
+
+/// A string or null, borrowed when it can be; other types are an error expecting `.0`.
+struct OptStr<'a>(&'static str, std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for OptStr<'a> {
+    type Value = Option<Str<'a>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
     }
-    deserializer.deserialize_any(BodyVisitor(std::marker::PhantomData))
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Str(Cow::Borrowed(v))))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Str(Cow::Owned(v.to_owned()))))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Str(Cow::Owned(v))))
+    }
 }
 
 /// `isBase64Encoded`: a boolean, null, or the strings `"true"`/`"false"` (some test tools send

@@ -204,6 +204,16 @@ fn plain(status: StatusCode, text: String) -> Response<LocalBody> {
     response
 }
 
+/// A local request's whole body, or the `400` that says why it could not be read.
+async fn read_body(body: Incoming) -> Result<Bytes, Response<LocalBody>> {
+    body.collect().await.map(|body| body.to_bytes()).map_err(|error| {
+        plain(
+            StatusCode::BAD_REQUEST,
+            format!("could not read the request body: {error}"),
+        )
+    })
+}
+
 /// Runs one local request the way Lambda would: as the event `shape`'s source would send it,
 /// through the production decode → service → encode path, and the response JSON back into HTTP.
 /// Shape bugs (binary bodies, cookies, headers, stage prefixes) then show on a laptop.
@@ -220,14 +230,9 @@ where
     B::Error: Into<BoxError>,
 {
     let (parts, body) = request.into_parts();
-    let body = match body.collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(error) => {
-            return Ok(plain(
-                StatusCode::BAD_REQUEST,
-                format!("could not read the request body: {error}"),
-            ))
-        }
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(refused) => return Ok(refused),
     };
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     // A WebSocket event names a route key, which local clients put after the WebSocket path.
@@ -282,14 +287,9 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let body = match request.into_body().collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(error) => {
-            return Ok(plain(
-                StatusCode::BAD_REQUEST,
-                format!("could not read the request body: {error}"),
-            ))
-        }
+    let body = match read_body(request.into_body()).await {
+        Ok(body) => body,
+        Err(refused) => return Ok(refused),
     };
     let (status, json) = match invoke(service, &config, body).await {
         Ok(reply) => match serde_json::to_string(&reply) {
