@@ -4,7 +4,8 @@
 cfn-lint checks that each template is valid CloudFormation; this checks what a valid template can
 still get wrong for tower-lambda: Binary Media Types on a REST API, the streaming invoke mode and
 TOWER_LAMBDA_RESPONSE_MODE together, the multi-value attribute of ALB target groups, explicit
-payload format versions on HTTP API integrations, the route selection expression and the four
+payload format versions on HTTP API integrations, explicit event structure versions on VPC Lattice
+target groups (and Lattice's permission to invoke), the route selection expression and the four
 routes of a WebSocket API, partial batch responses on SQS event sources, TOWER_LAMBDA_EVENTS_PATH
 on functions that take non-HTTP events, and a cargo-lambda build of a workspace binary for every
 function.
@@ -34,6 +35,9 @@ from cfnlint.decode import decode
 
 STREAMING_VARIABLE = "TOWER_LAMBDA_RESPONSE_MODE"
 MULTI_VALUE_ATTRIBUTE = "lambda.multi_value_headers.enabled"
+# VPC Lattice target groups of type LAMBDA: the event structure versions tower-lambda reads.
+LATTICE_VERSIONS = {"V1", "V2"}
+LATTICE_PRINCIPAL = "vpc-lattice.amazonaws.com"
 ARCHITECTURES = {"x86_64", "arm64"}
 # The frame's "action" picks the route; tower-lambda's chat example serves these route keys.
 ROUTE_SELECTION = "$request.body.action"
@@ -53,6 +57,7 @@ EXPECTED = {
     "hello-http-api": {"binary": "hello", "http_api": True},
     "hello-function-url": {"binary": "hello", "function_url": "BUFFERED"},
     "hello-alb": {"binary": "hello", "alb": True},
+    "hello-vpc-lattice": {"binary": "hello", "lattice": True},
     "sse-function-url": {"binary": "sse", "function_url": "RESPONSE_STREAM"},
     "download-function-url": {"binary": "download", "function_url": "RESPONSE_STREAM"},
     "chat-websocket": {"binary": "chat", "websocket": True},
@@ -386,6 +391,116 @@ def check_load_balancers(results: Results, name: str, template: dict) -> None:
         )
 
 
+def names_resource(value, logical_ids) -> str | None:
+    """The resource of `logical_ids` that `!Ref X` or `!GetAtt X.Arn` names, if any."""
+    target = ref(value)
+    if target is None:
+        attribute = get_att(value)
+        target = attribute[0] if attribute is not None and attribute[1:] == ["Arn"] else None
+    return target if target in logical_ids else None
+
+
+def check_lattice(results: Results, name: str, template: dict) -> None:
+    expected = EXPECTED.get(name, {}).get("lattice")
+    groups = resources(template, "AWS::VpcLattice::TargetGroup")
+    functions = set(resources(template, "AWS::Serverless::Function"))
+    permissions = [
+        permission.get("Properties") or {}
+        for permission in resources(template, "AWS::Lambda::Permission").values()
+        if (permission.get("Properties") or {}).get("Principal") == LATTICE_PRINCIPAL
+    ]
+    versions = []
+    for logical_id, group in groups.items():
+        where = f"{name}: {logical_id}"
+        properties = group.get("Properties") or {}
+        # Only a LAMBDA target group sends events; the Lattice template's groups all must.
+        if expected:
+            results.check(
+                f"{where}: Type LAMBDA", properties.get("Type") == "LAMBDA", f"got {properties.get('Type')!r}"
+            )
+        if properties.get("Type") != "LAMBDA":
+            continue
+        version = (properties.get("Config") or {}).get("LambdaEventStructureVersion")
+        if results.check(
+            f"{where}: Config LambdaEventStructureVersion set to V1 or V2",
+            version in LATTICE_VERSIONS,
+            f"got {version!r}",
+        ):
+            versions.append(version)
+        targets = [
+            names_resource(target.get("Id"), functions) for target in properties.get("Targets") or []
+        ]
+        function = targets[0] if len(targets) == 1 else None
+        results.check(
+            f"{where}: targets a function of the template (one target)",
+            function is not None,
+            f"Targets {properties.get('Targets')!r}",
+        )
+        # The invoke permission, scoped to this target group, for the function it targets.
+        permitted = [
+            permission
+            for permission in permissions
+            if function is not None
+            and names_resource(permission.get("SourceArn"), {logical_id})
+            and names_resource(permission.get("FunctionName"), {function})
+            and permission.get("Action") == "lambda:InvokeFunction"
+        ]
+        results.check(
+            f"{where}: a permission lets {LATTICE_PRINCIPAL} invoke the function (SourceArn this group)",
+            permitted,
+            f"{len(permissions)} permissions for {LATTICE_PRINCIPAL}",
+        )
+    if expected:
+        results.check(f"{name}: has a VPC Lattice target group", groups)
+        results.check(
+            f"{name}: a target group with event structure V1", "V1" in versions, f"versions {versions}"
+        )
+        results.check(
+            f"{name}: a target group with event structure V2", "V2" in versions, f"versions {versions}"
+        )
+        parameters = template.get("Parameters") or {}
+        vpcs = {
+            parameter
+            for parameter, declared in parameters.items()
+            if isinstance(declared, dict) and declared.get("Type") == "AWS::EC2::VPC::Id"
+        }
+        results.check(f"{name}: the VPC is a parameter", vpcs, f"parameters {sorted(parameters)}")
+        # The services each forward to a target group, and the VPC's clients reach them through
+        # one service network.
+        networks = set(resources(template, "AWS::VpcLattice::ServiceNetwork"))
+        vpc_associations = [
+            (
+                ref((a.get("Properties") or {}).get("VpcIdentifier")),
+                names_resource((a.get("Properties") or {}).get("ServiceNetworkIdentifier"), networks),
+            )
+            for a in resources(template, "AWS::VpcLattice::ServiceNetworkVpcAssociation").values()
+        ]
+        reachable = {network for vpc, network in vpc_associations if vpc in vpcs and network}
+        results.check(
+            f"{name}: a service network of the template is associated with the VPC parameter",
+            reachable,
+            f"VPC associations (VPC, service network) {vpc_associations}",
+        )
+        services = set(resources(template, "AWS::VpcLattice::Service"))
+        in_network = {
+            names_resource((a.get("Properties") or {}).get("ServiceIdentifier"), services)
+            for a in resources(template, "AWS::VpcLattice::ServiceNetworkServiceAssociation").values()
+            if names_resource((a.get("Properties") or {}).get("ServiceNetworkIdentifier"), reachable)
+        } - {None}
+        forwarded = set()
+        for listener in resources(template, "AWS::VpcLattice::Listener").values():
+            properties = listener.get("Properties") or {}
+            if names_resource(properties.get("ServiceIdentifier"), in_network):
+                forward = (properties.get("DefaultAction") or {}).get("Forward") or {}
+                for target in forward.get("TargetGroups") or []:
+                    forwarded.add(names_resource(target.get("TargetGroupIdentifier"), set(groups)))
+        results.check(
+            f"{name}: a listener of a service in that network forwards to each target group",
+            set(groups) <= forwarded,
+            f"forwarded {sorted(map(str, forwarded))}, services in the network {sorted(map(str, in_network))}",
+        )
+
+
 def integration_target(target) -> str | None:
     """The integration a route's Target names: `integrations/${Id}` (Fn::Sub) or a Join of the two."""
     if isinstance(target, dict) and isinstance(target.get("Fn::Sub"), str):
@@ -535,6 +650,7 @@ def check_all(templates: dict[str, tuple[pathlib.Path, dict]]) -> Results:
         check_http_apis(results, name, template)
         check_function_urls(results, name, template)
         check_load_balancers(results, name, template)
+        check_lattice(results, name, template)
         check_websocket_apis(results, name, template)
         check_events(results, name, template)
     return results
@@ -600,6 +716,23 @@ def multi_value_group(template: dict, value: str) -> dict:
     return first(template, "AWS::ElasticLoadBalancingV2::TargetGroup", has)["Properties"]
 
 
+def lattice_group(template: dict, version: str) -> dict:
+    """The Properties of the first Lattice target group with event structure `version`."""
+    def has(group):
+        config = (group.get("Properties") or {}).get("Config") or {}
+        return config.get("LambdaEventStructureVersion") == version
+
+    return first(template, "AWS::VpcLattice::TargetGroup", has)["Properties"]
+
+
+def lattice_permission_ids(template: dict) -> list[str]:
+    return [
+        logical_id
+        for logical_id, permission in resources(template, "AWS::Lambda::Permission").items()
+        if (permission.get("Properties") or {}).get("Principal") == LATTICE_PRINCIPAL
+    ]
+
+
 def set_attribute(properties: dict, value: str) -> None:
     for attribute in properties["TargetGroupAttributes"]:
         if attribute["Key"] == MULTI_VALUE_ATTRIBUTE:
@@ -658,6 +791,39 @@ MUTATIONS = [
         "hello-alb",
         "target group without DependsOn the permission",
         lambda t: first(t, "AWS::ElasticLoadBalancingV2::TargetGroup").pop("DependsOn"),
+    ),
+    (
+        "hello-vpc-lattice",
+        "drop LambdaEventStructureVersion of the V2 target group (V1 by default)",
+        lambda t: lattice_group(t, "V2")["Config"].pop("LambdaEventStructureVersion"),
+    ),
+    (
+        "hello-vpc-lattice",
+        "event structure V1 on both target groups",
+        lambda t: lattice_group(t, "V2")["Config"].update(LambdaEventStructureVersion="V1"),
+    ),
+    (
+        "hello-vpc-lattice",
+        f"drop the permissions for {LATTICE_PRINCIPAL}",
+        lambda t: [t["Resources"].pop(logical_id) for logical_id in lattice_permission_ids(t)],
+    ),
+    (
+        "hello-vpc-lattice",
+        f"a permission for {LATTICE_PRINCIPAL} without SourceArn",
+        lambda t: t["Resources"][lattice_permission_ids(t)[0]]["Properties"].pop("SourceArn"),
+    ),
+    (
+        "hello-vpc-lattice",
+        "target group Type IP",
+        lambda t: lattice_group(t, "V1").update(Type="IP"),
+    ),
+    (
+        "hello-vpc-lattice",
+        "no VPC association",
+        lambda t: [
+            t["Resources"].pop(logical_id)
+            for logical_id in list(resources(t, "AWS::VpcLattice::ServiceNetworkVpcAssociation"))
+        ],
     ),
     (
         "hello-http-api",
