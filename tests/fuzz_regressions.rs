@@ -11,9 +11,9 @@ mod checks;
 
 use arbitrary::{Arbitrary, Unstructured};
 use checks::{
-    BodyForm, ContentTypeChoice, ContextPath, Domain, EncodingChoice, EventOptions, MapForm,
-    MethodChoice, NameChoice, ResponseName, ResponseValue, ServiceResponse, SourceKind,
-    StructuredEvent, Text,
+    BodyForm, ContentTypeChoice, ContextPath, Domain, EncodingChoice, EventOptions, LatticeForm,
+    MapForm, MethodChoice, NameChoice, ResponseName, ResponseValue, RouteKey, ServiceResponse,
+    SourceKind, StructuredEvent, Text, WebSocketForm, WebSocketRoute,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -86,6 +86,9 @@ fn raw_event_regressions() {
         ("function_url", include_bytes!("../fuzz/events/function_url.json")),
         ("alb", include_bytes!("../fuzz/events/alb.json")),
         ("alb_multi", include_bytes!("../fuzz/events/alb_multi.json")),
+        ("vpc_lattice_v1", include_bytes!("../fuzz/events/vpc_lattice_v1.json")),
+        ("vpc_lattice_v2", include_bytes!("../fuzz/events/vpc_lattice_v2.json")),
+        ("websocket", include_bytes!("../fuzz/events/websocket.json")),
         ("empty", b""),
         ("object", b"{}"),
         ("array", b"[1, 2]"),
@@ -99,6 +102,18 @@ fn raw_event_regressions() {
         (
             "v2 authority-like path",
             b"{\"version\": \"2.0\", \"rawPath\": \"//evil.example/x\", \"requestContext\": {\"http\": {\"method\": \"GET\"}}}",
+        ),
+        (
+            "lattice v1 base64 body, domainName ignored",
+            b"{\"raw_path\": \"//evil.example/a?b=%2F#c\", \"method\": \"PUT\", \"headers\": {\"te\": \"trailers\", \"connection\": \"te\"}, \"requestContext\": {\"domainName\": \"evil.example\"}, \"body\": \"AP8=\", \"is_base64_encoded\": true}",
+        ),
+        (
+            "lattice v2 looks like an HTTP API 2.0 event",
+            b"{\"version\": \"2.0\", \"path\": \"/x\", \"method\": \"GET\", \"rawPath\": \"/y\", \"requestContext\": {\"http\": {\"method\": \"POST\"}}}",
+        ),
+        (
+            "websocket message with a route key that looks like a path",
+            b"{\"requestContext\": {\"routeKey\": \"../a/b?c#d\", \"eventType\": \"MESSAGE\", \"connectionId\": \"x=\", \"domainName\": \"d.example\"}, \"body\": \"{}\"}",
         ),
     ]
     .into_iter()
@@ -164,6 +179,16 @@ fn sample_event(source: SourceKind) -> StructuredEvent {
 
 #[test]
 fn structured_event_regressions() {
+    let lattice = LatticeForm {
+        query_in_path: true,
+        join_repeats: true,
+    };
+    let websocket = |route| {
+        SourceKind::WebSocket(WebSocketForm {
+            route,
+            websocket_path: None,
+        })
+    };
     let mut samples: Vec<(String, StructuredEvent)> = [
         SourceKind::RestApi,
         SourceKind::HttpApiV1,
@@ -171,6 +196,13 @@ fn structured_event_regressions() {
         SourceKind::FunctionUrl,
         SourceKind::Alb,
         SourceKind::AlbMulti,
+        SourceKind::VpcLatticeV1(lattice),
+        SourceKind::VpcLatticeV2(lattice),
+        websocket(WebSocketRoute::Connect),
+        websocket(WebSocketRoute::Message(RouteKey::Other(text(
+            "a/b?c#d %41 é",
+        )))),
+        websocket(WebSocketRoute::Disconnect),
     ]
     .into_iter()
     .map(|source| (format!("built-in {source:?}"), sample_event(source)))
@@ -185,6 +217,19 @@ fn structured_event_regressions() {
     invalid_method.omit_version = true;
     invalid_method.domain = Domain::LambdaUrl(text("abc"), text("us-east-1"));
     samples.push(("built-in invalid method".to_owned(), invalid_method));
+    let mut query_in_map = sample_event(SourceKind::VpcLatticeV1(LatticeForm {
+        query_in_path: false,
+        join_repeats: false,
+    }));
+    query_in_map.path = Some(text("/a%2Fb"));
+    samples.push(("built-in Lattice query in the map".to_owned(), query_in_map));
+    let mut json_frame = sample_event(SourceKind::WebSocket(WebSocketForm {
+        route: WebSocketRoute::Message(RouteKey::Other(text("sendmessage"))),
+        websocket_path: Some(5),
+    }));
+    json_frame.body_form = BodyForm::Text;
+    json_frame.body = br#"{"action": "sendmessage", "data": "hi"}"#.to_vec();
+    samples.push(("built-in WebSocket JSON frame".to_owned(), json_frame));
 
     let mut inputs = byte_patterns();
     inputs.extend(regressions("structured_event"));
@@ -259,4 +304,30 @@ fn service_response_regressions() {
             })
             .collect(),
     );
+}
+
+/// A finding of the fuzz oracle, fixed: a `Connection` value with a non-ASCII byte
+/// (`x-custom, café`) must still remove the headers it names (`x-custom`) from the response, as
+/// RFC 9110 §7.6.1 says; the adapter read such a value as text and ignored it whole.
+#[test]
+fn a_connection_value_with_non_ascii_bytes_still_removes_what_it_names() {
+    let response = ServiceResponse {
+        status: 100,
+        headers: vec![
+            (
+                ResponseName::Other(b"connection".to_vec()),
+                ResponseValue::Bytes(b"x-custom, caf\xc3\xa9".to_vec()),
+            ),
+            (
+                ResponseName::Other(b"x-custom".to_vec()),
+                ResponseValue::Bytes(b"1".to_vec()),
+            ),
+        ],
+        content_type: None,
+        encoding: None,
+        binary_media_types: Vec::new(),
+        trailers: false,
+        chunks: Vec::new(),
+    };
+    checks::check_service_response(&response);
 }

@@ -1,12 +1,14 @@
 //! Property tests: for arbitrary client paths and query strings (reserved characters, `%`,
 //! spaces, non-ASCII, empty segments), an event built the way each source builds it decodes to
 //! the client's original path and query, the query never splits differently, and the authority
-//! never comes from the path.
+//! never comes from the path. For WebSocket APIs, an arbitrary route key becomes exactly one
+//! path segment under `/ws/` that decodes back to the key.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex};
+use tower_lambda::testing::{EventBuilder, Shape};
 use tower_lambda::{ClientUrl, PathPrefix, Serve};
 
 /// How a client encodes a path segment or a query component: everything but unreserved
@@ -127,6 +129,7 @@ fn encode_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
 }
 
 struct Seen {
+    method: http::Method,
     uri: http::Uri,
     prefix: String,
     client_url: http::Uri,
@@ -137,6 +140,7 @@ fn run(event: Value) -> Seen {
     let recorder = Arc::clone(&slot);
     let service = tower::service_fn(move |request: http::Request<tower_lambda::Body>| {
         *recorder.lock().unwrap() = Some(Seen {
+            method: request.method().clone(),
             uri: request.uri().clone(),
             prefix: request.extensions().get::<PathPrefix>().unwrap().0.clone(),
             client_url: request.extensions().get::<ClientUrl>().unwrap().0.clone(),
@@ -279,6 +283,181 @@ proptest! {
         let seen = run(event);
         assert_origin(&seen);
         prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), expected);
+    }
+}
+
+/// The pairs of a JSON map of strings (what single-value maps carry: the last value of a
+/// repeated key) in the map's order.
+fn last_value_map(pairs: &[(String, String)]) -> (Value, Vec<(String, String)>) {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        map.insert(k.clone(), json!(v));
+    }
+    let ordered = map
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    (Value::Object(map), ordered)
+}
+
+fn decoded(pairs: &[(String, String)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    pairs.iter().map(|(k, v)| (decode(k), decode(v))).collect()
+}
+
+fn client_pairs(client: &ClientRequest) -> Vec<(Vec<u8>, Vec<u8>)> {
+    client
+        .pairs
+        .iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+const LATTICE_CONTEXT: &str = r#"{
+    "serviceNetworkArn": "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0bf3f2882e9cc805a",
+    "serviceArn": "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0a40eebed65f8d69c",
+    "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-6d0ecf831eec9f09",
+    "identity": {"sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b8276c84697e7339"},
+    "region": "us-east-1", "timeEpoch": "1700000000000000"
+}"#;
+
+/// A WebSocket event of `event_type` on `route_key`, as API Gateway writes it.
+fn websocket_event(route_key: &str, event_type: &str) -> Value {
+    json!({
+        "requestContext": {
+            "routeKey": route_key, "eventType": event_type, "connectionId": "R0oXAdfD0kwCH6w=",
+            "messageId": "Fzr0zflBoAMCI2g=", "connectedAt": 1_700_000_000_000u64,
+            "domainName": HOST, "stage": "production", "apiId": "abc123",
+            "requestId": "Fzr0zGmvoAMFa5A=", "identity": {"sourceIp": "203.0.113.7"}
+        },
+        "body": "{\"action\": \"x\"}", "isBase64Encoded": false
+    })
+}
+
+/// Route keys: arbitrary text (`/`, `?`, `#`, `%`, spaces, non-ASCII, dots), and the built-in
+/// and usual ones.
+fn route_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        text(),
+        proptest::sample::select(vec![
+            "$default",
+            "$connect",
+            "$disconnect",
+            "sendmessage",
+            "a/b",
+            "?q=1",
+            "#x",
+            "%2F",
+            "%41",
+            "%",
+            " ",
+            "caf\u{e9}",
+            "..",
+            "",
+        ])
+        .prop_map(String::from),
+    ]
+}
+
+// The new sources: fewer cases (CI time).
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// VPC Lattice V1 as Lattice writes it (through `EventBuilder`): `raw_path` carries the
+    /// query, which is taken from there (every pair, in order), not from the last-value map.
+    #[test]
+    fn vpc_lattice_v1_query_in_path(client in client_request()) {
+        let target = format!("{}?{}", client.path, client.query());
+        let event = EventBuilder::new(Shape::VpcLatticeV1, "GET", &target).header("host", HOST).build();
+        let seen = run(serde_json::from_str(&event).unwrap());
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), client_pairs(&client));
+        prop_assert_eq!(seen.prefix, "");
+        prop_assert_eq!(seen.client_url, seen.uri);
+    }
+
+    /// VPC Lattice V1 with no `?` in `raw_path`: the query comes from `query_string_parameters`
+    /// (values still encoded; the last value of a repeated key, as Lattice keeps it).
+    #[test]
+    fn vpc_lattice_v1_query_from_map(client in client_request()) {
+        let (map, ordered) = last_value_map(&encode_pairs(&client.pairs));
+        let event = json!({
+            "raw_path": client.path, "method": "GET",
+            "headers": {"host": HOST, "x-forwarded-for": "10.0.2.100"},
+            "query_string_parameters": map, "body": "", "is_base64_encoded": false
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), decoded(&ordered));
+    }
+
+    /// VPC Lattice V2 as Lattice writes it (through `EventBuilder`): `path` carries the query.
+    #[test]
+    fn vpc_lattice_v2_query_in_path(client in client_request()) {
+        let target = format!("{}?{}", client.path, client.query());
+        let event = EventBuilder::new(Shape::VpcLatticeV2, "GET", &target).header("host", HOST).build();
+        let seen = run(serde_json::from_str(&event).unwrap());
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), client_pairs(&client));
+        prop_assert_eq!(seen.prefix, "");
+        prop_assert_eq!(seen.client_url, seen.uri);
+    }
+
+    /// VPC Lattice V2 with no `?` in `path`: the query comes from `queryStringParameters` (lists
+    /// of still-encoded values, every value kept).
+    #[test]
+    fn vpc_lattice_v2_query_from_map(client in client_request()) {
+        let (multi, ordered) = multi_map(&encode_pairs(&client.pairs));
+        let event = json!({
+            "version": "2.0", "path": client.path, "method": "GET",
+            "headers": {"host": [HOST], "x-forwarded-for": ["10.0.2.100"]},
+            "queryStringParameters": multi, "body": "", "isBase64Encoded": false,
+            "requestContext": serde_json::from_str::<Value>(LATTICE_CONTEXT).unwrap()
+        });
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(seen.uri.path(), client.path.as_str());
+        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), decoded(&ordered));
+    }
+
+    /// A WebSocket message on any route key: `POST /ws/{key}`, the key exactly one
+    /// percent-encoded segment that decodes back to it; never another segment, never a query.
+    #[test]
+    fn websocket_route_key_is_one_segment(key in route_key()) {
+        let seen = run(websocket_event(&key, "MESSAGE"));
+        assert_origin(&seen);
+        prop_assert_eq!(&seen.method, &http::Method::POST);
+        let segment = seen.uri.path().strip_prefix("/ws/").unwrap_or_else(|| {
+            panic!("the path {:?} is not under /ws/", seen.uri.path())
+        });
+        prop_assert!(!segment.contains('/'), "{:?} is more than one segment", segment);
+        prop_assert_eq!(decode(segment), key.as_bytes().to_vec());
+        prop_assert_eq!(seen.uri.query(), None);
+        prop_assert_eq!(seen.prefix, "");
+        prop_assert_eq!(seen.client_url, seen.uri);
+    }
+
+    /// `$connect`: `GET /ws/$connect` with the handshake's query, decoded from the maps API
+    /// Gateway fills (every value of the multi-value map, in order).
+    #[test]
+    fn websocket_connect_query(client in client_request()) {
+        let (multi, ordered) = multi_map(&client.pairs);
+        let (single, _) = last_value_map(&client.pairs);
+        let mut event = websocket_event("$connect", "CONNECT");
+        let object = event.as_object_mut().unwrap();
+        object.remove("body");
+        object.insert("headers".into(), json!({"Host": HOST, "Sec-WebSocket-Version": "13"}));
+        object.insert("multiValueHeaders".into(), json!({"Host": [HOST], "Sec-WebSocket-Version": ["13"]}));
+        object.insert("queryStringParameters".into(), single);
+        object.insert("multiValueQueryStringParameters".into(), multi);
+        let seen = run(event);
+        assert_origin(&seen);
+        prop_assert_eq!(&seen.method, &http::Method::GET);
+        prop_assert_eq!(seen.uri.path(), "/ws/$connect");
+        let expected: Vec<_> = ordered.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
         prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), expected);
     }
 }

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 use std::convert::Infallible;
 use std::sync::Arc;
-use tower_lambda::{PathMode, Serve};
+use tower_lambda::{EventSource, PathMode, Serve};
 
 use super::oracle::{
     block_on, check_reply_body, check_reply_headers, check_uri, expected_authority, lenient_base64,
@@ -92,8 +92,14 @@ fn check_raw_with(data: &[u8], all_options: bool) {
             .iter()
             .any(|key| field(key).is_some_and(|v| !v.is_null()))
     });
+    // VPC Lattice requests carry only a `Host` header: a `domainName` is never their authority.
+    let lattice = matches!(
+        source,
+        EventSource::VpcLatticeV1 | EventSource::VpcLatticeV2
+    );
     let domain = value
         .as_ref()
+        .filter(|_| !lattice)
         .and_then(|v| v.pointer("/requestContext/domainName"))
         .and_then(serde_json::Value::as_str);
 
@@ -128,8 +134,12 @@ fn check_raw_with(data: &[u8], all_options: bool) {
     }
 
     if let Some(value) = &value {
-        // `isBase64Encoded` is a boolean, or (from some test tools) the string "true"/"false".
-        let base64 = match value.get("isBase64Encoded") {
+        // `isBase64Encoded` (VPC Lattice V1: `is_base64_encoded`) is a boolean, or (from some
+        // test tools) the string "true"/"false".
+        let flag = value
+            .get("isBase64Encoded")
+            .or_else(|| value.get("is_base64_encoded"));
+        let base64 = match flag {
             Some(serde_json::Value::Bool(flag)) => *flag,
             Some(serde_json::Value::String(flag)) => flag.eq_ignore_ascii_case("true"),
             _ => false,

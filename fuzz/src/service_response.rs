@@ -31,6 +31,15 @@ const RESPONSE_NAMES: &[&str] = &[
     "x-custom",
     "SET-COOKIE",
     "set_cookie",
+    // Hop-by-hop: never in a reply (nor what `Connection` names).
+    "connection",
+    "Connection",
+    "transfer-encoding",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-connection",
 ];
 
 #[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
@@ -56,6 +65,13 @@ const RESPONSE_VALUES: &[&[u8]] = &[
     b"a\tb",
     b"a\r\nb",
     b"\"quoted\\\"",
+    // For `Connection`: names of other headers, and the usual options.
+    b"close",
+    b"keep-alive",
+    b"x-custom, Vary",
+    b" location ,, set-cookie",
+    b"chunked",
+    b"upgrade",
 ];
 
 #[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
@@ -137,6 +153,15 @@ const EVENTS: &[(&str, &str)] = &[
     ("function_url", include_str!("../events/function_url.json")),
     ("alb", include_str!("../events/alb.json")),
     ("alb_multi", include_str!("../events/alb_multi.json")),
+    (
+        "vpc_lattice_v1",
+        include_str!("../events/vpc_lattice_v1.json"),
+    ),
+    (
+        "vpc_lattice_v2",
+        include_str!("../events/vpc_lattice_v2.json"),
+    ),
+    ("websocket", include_str!("../events/websocket.json")),
 ];
 
 impl ServiceResponse {
@@ -223,7 +248,8 @@ impl ServiceResponse {
 /// Invariants: valid JSON of the source's shape with the service's status; `body` decodes back
 /// to exactly the bytes sent (base64 when `isBase64Encoded`, else the UTF-8 text), following the
 /// documented text/base64 rule; every header is carried in the source's form, every
-/// `Set-Cookie` value exactly once; no header value in the JSON contains CR or LF.
+/// `Set-Cookie` value exactly once, no hop-by-hop header nor one that `Connection` names; no
+/// header value in the JSON contains CR or LF.
 pub fn check_service_response(input: &ServiceResponse) {
     let input = Arc::new(input.clone());
     let headers = input.header_map();
@@ -253,7 +279,8 @@ pub fn check_service_response(input: &ServiceResponse) {
                 "rest_api" | "http_api_v1" => Shape::MultiValue,
                 "http_api_v2" | "function_url" => Shape::Payload20,
                 "alb" => Shape::Alb { multi: false },
-                _ => Shape::Alb { multi: true },
+                "alb_multi" => Shape::Alb { multi: true },
+                _ => Shape::Folded,
             };
             let reply = parse_reply(&json, &[shape]);
             assert_eq!(

@@ -1,10 +1,15 @@
 //! The `structured_event` target: a well-formed event of one source, written the way that
 //! source writes it, with arbitrary field values.
+//!
+//! Structured inputs saved in `regressions/structured_event/` decode field by field in the order
+//! below (`Arbitrary`): new fields go into the variant data of a new [`SourceKind`] (read only
+//! when that variant is chosen), so that older saved inputs keep their meaning; only the variant
+//! count changes their first four bytes' mapping, and those were re-encoded when it changed.
 
 use arbitrary::Arbitrary;
 use base64::Engine;
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, COOKIE, HOST, SET_COOKIE};
+use http::header::{CONNECTION, CONTENT_TYPE, COOKIE, HOST, SET_COOKIE, TRANSFER_ENCODING};
 use http::{HeaderName, HeaderValue, Method, Request, Response};
 use http_body_util::Full;
 use std::collections::BTreeMap;
@@ -19,7 +24,7 @@ use super::oracle::{
 };
 
 /// Which event source, and in what form, a structured event is written as.
-#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
 pub enum SourceKind {
     RestApi,
     HttpApiV1,
@@ -29,6 +34,105 @@ pub enum SourceKind {
     Alb,
     /// ALB, target group with multi-value headers.
     AlbMulti,
+    /// VPC Lattice, event structure V1: snake-case keys (`raw_path`, `query_string_parameters`,
+    /// `is_base64_encoded`), `headers` and the query map one string per key, no request context.
+    VpcLatticeV1(LatticeForm),
+    /// VPC Lattice, event structure V2: `"version": "2.0"`, `path`, `headers` and
+    /// `queryStringParameters` as lists of values, a `requestContext`.
+    VpcLatticeV2(LatticeForm),
+    /// An API Gateway WebSocket API event: no method or path, a `requestContext` with `routeKey`,
+    /// `eventType` and `connectionId`.
+    WebSocket(WebSocketForm),
+}
+
+/// How a VPC Lattice event carries the query and repeated headers.
+#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatticeForm {
+    /// The path is followed by `?{raw_query}`, as Lattice passes the client's query on (the
+    /// path may also hold a `?` of its own); the query map carries `query` either way.
+    pub query_in_path: bool,
+    /// V1: one `headers` key per name with its values joined by `", "`, as Lattice writes
+    /// repeated headers; else one key per value (a hand-written event).
+    pub join_repeats: bool,
+}
+
+/// An API Gateway WebSocket event and the `Serve::websocket_path` it is served under.
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub struct WebSocketForm {
+    pub route: WebSocketRoute,
+    /// An index into [`WEBSOCKET_PATHS`] for `Serve::websocket_path`; `None`: the default.
+    pub websocket_path: Option<u8>,
+}
+
+/// The WebSocket event type and route key.
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub enum WebSocketRoute {
+    /// `$connect` (`CONNECT`): the handshake's header maps and query maps, no body.
+    Connect,
+    /// A message (`MESSAGE`) on a route key: the frame is the body; no headers.
+    Message(RouteKey),
+    /// `$disconnect` (`DISCONNECT`): header maps, no body.
+    Disconnect,
+}
+
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub enum RouteKey {
+    Known(u8),
+    Other(Text),
+}
+
+const ROUTE_KEYS: &[&str] = &[
+    "$default",
+    "sendmessage",
+    "$connect",
+    "$disconnect",
+    "a/b",
+    "",
+    ".",
+    "..",
+    "%41",
+    "%2F",
+    "?x=1#y",
+    "caf\u{e9} \u{1f600}",
+];
+
+/// `Serve::websocket_path` values: the default, the root, and spellings with extra slashes.
+pub const WEBSOCKET_PATHS: &[&str] = &["/ws", "", "/", "/chat", "chat/", "/a/b/", "//x//"];
+
+impl WebSocketForm {
+    fn route_key(&self) -> String {
+        match &self.route {
+            WebSocketRoute::Connect => "$connect".to_owned(),
+            WebSocketRoute::Disconnect => "$disconnect".to_owned(),
+            WebSocketRoute::Message(RouteKey::Known(i)) => {
+                ROUTE_KEYS[usize::from(*i) % ROUTE_KEYS.len()].to_owned()
+            }
+            WebSocketRoute::Message(RouteKey::Other(text)) => text.0.clone(),
+        }
+    }
+
+    fn event_type(&self) -> &'static str {
+        match self.route {
+            WebSocketRoute::Connect => "CONNECT",
+            WebSocketRoute::Message(_) => "MESSAGE",
+            WebSocketRoute::Disconnect => "DISCONNECT",
+        }
+    }
+
+    fn websocket_path(&self) -> Option<&'static str> {
+        self.websocket_path
+            .map(|i| WEBSOCKET_PATHS[usize::from(i) % WEBSOCKET_PATHS.len()])
+    }
+
+    /// The path the route keys go under: one leading `/`, no trailing one, `""` for the root.
+    fn expected_prefix(&self) -> String {
+        let trimmed = self.websocket_path().unwrap_or("/ws").trim_matches('/');
+        if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("/{trimmed}")
+        }
+    }
 }
 
 /// Which maps of a payload-1.0 event carry the headers or the query.
@@ -204,6 +308,37 @@ impl StructuredEvent {
         )
     }
 
+    /// HTTP API 2.0 and Function URLs: `rawPath`, `rawQueryString`, `cookies[]`.
+    fn payload_2_0(&self) -> bool {
+        matches!(self.source, SourceKind::HttpApiV2 | SourceKind::FunctionUrl)
+    }
+
+    /// The Lattice form, and whether the event is V2.
+    fn lattice(&self) -> Option<(LatticeForm, bool)> {
+        match &self.source {
+            SourceKind::VpcLatticeV1(form) => Some((*form, false)),
+            SourceKind::VpcLatticeV2(form) => Some((*form, true)),
+            _ => None,
+        }
+    }
+
+    fn websocket(&self) -> Option<&WebSocketForm> {
+        match &self.source {
+            SourceKind::WebSocket(form) => Some(form),
+            _ => None,
+        }
+    }
+
+    /// The method the service must see: the event's, or for WebSocket events `GET` for
+    /// `$connect` and `POST` for every other event.
+    fn expected_method(&self) -> &str {
+        match self.websocket() {
+            Some(ws) if ws.route == WebSocketRoute::Connect => "GET",
+            Some(_) => "POST",
+            None => self.method_str(),
+        }
+    }
+
     fn method_str(&self) -> &str {
         match &self.method {
             MethodChoice::Known(i) => METHODS[usize::from(*i) % METHODS.len()],
@@ -233,6 +368,57 @@ impl StructuredEvent {
             .collect()
     }
 
+    /// The header pairs the event's maps carry: none on a WebSocket message; a Lattice V1 event
+    /// that joins repeats has one pair per name (first-seen order), its values joined with `", "`.
+    fn written_headers(&self) -> Vec<(String, String)> {
+        let pairs = self.header_pairs();
+        if let Some(ws) = self.websocket() {
+            if let WebSocketRoute::Message(_) = ws.route {
+                return Vec::new();
+            }
+        }
+        match self.lattice() {
+            Some((form, false)) if form.join_repeats => {
+                let mut joined: Vec<(String, String)> = Vec::new();
+                for (name, value) in pairs {
+                    match joined.iter_mut().find(|(known, _)| *known == name) {
+                        Some((_, values)) => {
+                            values.push_str(", ");
+                            values.push_str(&value);
+                        }
+                        None => joined.push((name, value)),
+                    }
+                }
+                joined
+            }
+            _ => pairs,
+        }
+    }
+
+    /// The query pairs the event's maps carry (a WebSocket event has them on `$connect` only).
+    fn written_query(&self) -> Vec<(String, String)> {
+        match self.websocket() {
+            Some(ws) if ws.route != WebSocketRoute::Connect => Vec::new(),
+            _ => self.query_pairs(),
+        }
+    }
+
+    /// A Lattice event's path field (`raw_path` / `path`): the path, and `?{raw_query}` after it
+    /// when the form says so.
+    fn lattice_target(&self) -> Option<String> {
+        let (form, _) = self.lattice()?;
+        let path = self.event_path();
+        if form.query_in_path {
+            Some(format!(
+                "{}?{}",
+                path.unwrap_or_default(),
+                self.raw_query.as_str()
+            ))
+        } else {
+            path
+        }
+    }
+
     fn cookie_list(&self) -> Option<Vec<String>> {
         self.cookies
             .as_ref()
@@ -240,7 +426,7 @@ impl StructuredEvent {
     }
 
     fn header_form(&self) -> MapForm {
-        match (self.source, self.header_form) {
+        match (&self.source, self.header_form) {
             (SourceKind::Alb, _) => MapForm::Single,
             (SourceKind::AlbMulti, MapForm::Single) => MapForm::Multi,
             (_, form) => form,
@@ -248,15 +434,19 @@ impl StructuredEvent {
     }
 
     fn query_form(&self) -> MapForm {
-        match (self.source, self.query_form) {
+        match (&self.source, self.query_form) {
             (SourceKind::Alb, _) => MapForm::Single,
             (SourceKind::AlbMulti, MapForm::Single) => MapForm::Multi,
             (_, form) => form,
         }
     }
 
+    /// `requestContext.domainName` as written (Lattice events have none).
     fn domain_name(&self) -> Option<String> {
-        match (&self.domain, self.source) {
+        if self.lattice().is_some() {
+            return None;
+        }
+        match (&self.domain, &self.source) {
             (Domain::LambdaUrl(id, region), _) => {
                 Some(format!("{}.lambda-url.{}.on.aws", id.0, region.0))
             }
@@ -272,7 +462,7 @@ impl StructuredEvent {
 
     /// The source the adapter must detect.
     fn expected_source(&self) -> EventSource {
-        match self.source {
+        match &self.source {
             SourceKind::RestApi => EventSource::RestApi,
             SourceKind::HttpApiV1 => EventSource::HttpApiV1,
             SourceKind::HttpApiV2 => {
@@ -287,6 +477,9 @@ impl StructuredEvent {
             }
             SourceKind::FunctionUrl => EventSource::FunctionUrl,
             SourceKind::Alb | SourceKind::AlbMulti => EventSource::Alb,
+            SourceKind::VpcLatticeV1(_) => EventSource::VpcLatticeV1,
+            SourceKind::VpcLatticeV2(_) => EventSource::VpcLatticeV2,
+            SourceKind::WebSocket(_) => EventSource::WebSocket,
         }
     }
 
@@ -329,8 +522,18 @@ impl StructuredEvent {
         }
     }
 
+    /// Whether the event has a `body` key: WebSocket `$connect` and `$disconnect` events have
+    /// none (and `"isBase64Encoded": false`).
+    fn writes_body(&self) -> bool {
+        self.websocket()
+            .is_none_or(|ws| matches!(ws.route, WebSocketRoute::Message(_)))
+    }
+
     /// The body as the event carries it, and whether it is flagged as base64.
     fn event_body(&self) -> (Option<String>, Option<bool>) {
+        if !self.writes_body() {
+            return (None, Some(false));
+        }
         let text = String::from_utf8_lossy(&self.body).into_owned();
         let encoded = base64::engine::general_purpose::STANDARD.encode(&self.body);
         match self.body_form {
@@ -345,6 +548,9 @@ impl StructuredEvent {
 
     /// The body the service must see: `Err` when the event's body is flagged base64 but is not.
     fn expected_body(&self) -> Result<Vec<u8>, ()> {
+        if !self.writes_body() {
+            return Ok(Vec::new());
+        }
         match (self.body_form, self.event_body()) {
             (BodyForm::Base64, _) => Ok(self.body.clone()),
             (_, (None, _)) => Ok(Vec::new()),
@@ -355,6 +561,138 @@ impl StructuredEvent {
 
     /// The event JSON, written the way its source writes it.
     pub fn to_json(&self) -> String {
+        match &self.source {
+            SourceKind::VpcLatticeV1(_) | SourceKind::VpcLatticeV2(_) => self.lattice_json(),
+            SourceKind::WebSocket(ws) => self.websocket_json(ws),
+            _ => self.gateway_json(),
+        }
+    }
+
+    /// `"body"` and the base64 flag under `flag_key`.
+    fn write_body(&self, event: &mut Obj, flag_key: &str) {
+        let (body, flag) = self.event_body();
+        if self.writes_body() {
+            match body {
+                Some(body) => event.str("body", &body),
+                None => event.raw("body", "null".to_owned()),
+            };
+        }
+        if let Some(flag) = flag {
+            event.raw(flag_key, flag.to_string());
+        }
+    }
+
+    /// A VPC Lattice event, V1 or V2.
+    fn lattice_json(&self) -> String {
+        let (_, v2) = self.lattice().expect("a Lattice source");
+        let mut event = Obj::default();
+        let headers = self.written_headers();
+        let query = self.written_query();
+        let path_key = if v2 {
+            event.str("version", "2.0");
+            "path"
+        } else {
+            "raw_path"
+        };
+        if let Some(target) = self.lattice_target() {
+            event.str(path_key, &target);
+        }
+        event.str("method", self.method_str());
+        if v2 {
+            event
+                .raw("headers", multi_map(&headers))
+                .raw("queryStringParameters", multi_map(&query));
+            let mut identity = Obj::default();
+            identity.str(
+                "sourceVpcArn",
+                "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b8276c84697e7339",
+            );
+            if let Some(principal) = &self.source_ip {
+                identity
+                    .str("type", "AWS_IAM")
+                    .str("principal", principal.as_str());
+            }
+            let context = Obj::default()
+                .str("serviceNetworkArn", "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0bf3f2882e9cc805a")
+                .str("serviceArn", "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0a40eebed65f8d69c")
+                .str("targetGroupArn", "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-6d0ecf831eec9f09")
+                .raw("identity", identity.build())
+                .str("region", "us-east-1")
+                .str("timeEpoch", "1700000000000000")
+                .build();
+            event.raw("requestContext", context);
+            self.write_body(&mut event, "isBase64Encoded");
+        } else {
+            event
+                .raw("headers", single_map(&headers))
+                .raw("query_string_parameters", single_map(&query));
+            self.write_body(&mut event, "is_base64_encoded");
+        }
+        event.build()
+    }
+
+    /// An API Gateway WebSocket API event.
+    fn websocket_json(&self, ws: &WebSocketForm) -> String {
+        let mut event = Obj::default();
+        let mut context = Obj::default();
+        let headers = self.written_headers();
+        let query = self.written_query();
+        context
+            .str("routeKey", &ws.route_key())
+            .str("eventType", ws.event_type())
+            .str("connectionId", "R0oXAdfD0kwCH6w=")
+            .raw("connectedAt", "1700000000000".to_owned())
+            .raw("requestTimeEpoch", "1700000000500".to_owned())
+            .str("messageDirection", "IN")
+            .str("apiId", "abc123")
+            .str("requestId", "fuzz-request-id");
+        if let Some(domain) = self.domain_name() {
+            context.str("domainName", &domain);
+        }
+        if let Some(stage) = &self.stage {
+            context.str("stage", stage.as_str());
+        }
+        if let Some(ip) = &self.source_ip {
+            context.raw(
+                "identity",
+                Obj::default().str("sourceIp", ip.as_str()).build(),
+            );
+        }
+        match ws.route {
+            WebSocketRoute::Message(_) => {
+                context.str("messageId", "Fzr0zflBoAMCI2g=");
+            }
+            WebSocketRoute::Connect | WebSocketRoute::Disconnect => {
+                match self.header_form() {
+                    MapForm::Single => event.raw("headers", single_map(&headers)),
+                    MapForm::Multi => event.raw("multiValueHeaders", multi_map(&headers)),
+                    MapForm::Both => event
+                        .raw("headers", single_map(&headers))
+                        .raw("multiValueHeaders", multi_map(&headers)),
+                };
+            }
+        }
+        if ws.route == WebSocketRoute::Connect {
+            match self.query_form() {
+                MapForm::Single => event.raw("queryStringParameters", single_map(&query)),
+                MapForm::Multi => event.raw("multiValueQueryStringParameters", multi_map(&query)),
+                MapForm::Both => event
+                    .raw("queryStringParameters", single_map(&query))
+                    .raw("multiValueQueryStringParameters", multi_map(&query)),
+            };
+        }
+        if ws.route == WebSocketRoute::Disconnect {
+            context
+                .raw("disconnectStatusCode", "1005".to_owned())
+                .str("disconnectReason", "Client-side close frame status not set");
+        }
+        event.raw("requestContext", context.build());
+        self.write_body(&mut event, "isBase64Encoded");
+        event.build()
+    }
+
+    /// An API Gateway (REST, HTTP API), Function URL or ALB event.
+    fn gateway_json(&self) -> String {
         let mut event = Obj::default();
         let mut context = Obj::default();
         let headers = self.header_pairs();
@@ -438,15 +776,7 @@ impl StructuredEvent {
         }
         context.str("requestId", "fuzz-request-id");
         event.raw("requestContext", context.build());
-
-        let (body, flag) = self.event_body();
-        match body {
-            Some(body) => event.str("body", &body),
-            None => event.raw("body", "null".to_owned()),
-        };
-        if let Some(flag) = flag {
-            event.raw("isBase64Encoded", flag.to_string());
-        }
+        self.write_body(&mut event, "isBase64Encoded");
         event.build()
     }
 }
@@ -473,14 +803,21 @@ fn valid_headers(pairs: &[(String, String)]) -> Vec<(HeaderName, HeaderValue)> {
 /// starting with `/` and an authority that is the `Host` header when valid, else the
 /// `domainName`, never anything from the path or query; the path and query decode to what the
 /// client sent; `PathPrefix` + path is the client's path; `cookies[]` join the `Cookie` header
-/// without losing it; and the response JSON has the source's shape.
+/// without losing it; and the response JSON has the source's shape, the service's cookies and
+/// none of its hop-by-hop headers.
+///
+/// VPC Lattice: no `domainName` is ever the authority; the query is the path's when the path
+/// field has a `?`, else the map's. WebSocket: the method is `GET` for `$connect` and `POST`
+/// otherwise; the path is `{websocket_path}/` + the route key as exactly one percent-encoded
+/// segment; the query comes from `$connect`'s maps; a message without `Content-Type` gets the
+/// documented one.
 pub fn check_structured_event(input: &StructuredEvent) {
     let event = input.to_json();
     let source = input.expected_source();
     let options = &input.options;
-    let shape = match (source, input.source) {
+    let shape = match (source, &input.source) {
         (EventSource::Alb, kind) => vec![Shape::Alb {
-            multi: kind == SourceKind::AlbMulti,
+            multi: *kind == SourceKind::AlbMulti,
         }],
         (source, _) => Shape::of(source, options.single_value_headers, None),
     };
@@ -506,13 +843,16 @@ pub fn check_structured_event(input: &StructuredEvent) {
     if let Some(base) = &options.strip_base_path {
         serve = serve.strip_base_path(base.as_str());
     }
+    if let Some(path) = input.websocket().and_then(WebSocketForm::websocket_path) {
+        serve = serve.websocket_path(path);
+    }
 
     let json = block_on(serve.invoke(&event)).unwrap_or_else(|error| {
         panic!("a well-formed {source:?} event failed the invocation: {error}\nevent: {event}")
     });
     let reply = parse_reply(&json, &shape);
 
-    let method_valid = Method::from_bytes(input.method_str().as_bytes()).is_ok();
+    let method_valid = Method::from_bytes(input.expected_method().as_bytes()).is_ok();
     let want_body = input.expected_body();
     let Some(seen) = take(&slot) else {
         assert!(
@@ -529,7 +869,7 @@ pub fn check_structured_event(input: &StructuredEvent) {
     assert!(
         method_valid,
         "the service was called with an invalid method {:?}\nevent: {event}",
-        input.method_str()
+        input.expected_method()
     );
     assert_eq!(
         seen.source,
@@ -538,7 +878,7 @@ pub fn check_structured_event(input: &StructuredEvent) {
     );
     assert_eq!(
         seen.method.as_str(),
-        input.method_str(),
+        input.expected_method(),
         "the method\nevent: {event}"
     );
     match &want_body {
@@ -564,21 +904,25 @@ pub fn check_structured_event(input: &StructuredEvent) {
     check_reply_body(&reply, b"ok", response.headers(), None, &json);
 }
 
-/// What the service answers every structured event with.
+/// What the service answers every structured event with: two cookies, and hop-by-hop headers
+/// (one that `Connection` names) that must not reach the gateway.
 fn structured_response() -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     headers.append(SET_COOKIE, HeaderValue::from_static("s=1; Path=/"));
     headers.append(SET_COOKIE, HeaderValue::from_static("t=2"));
+    headers.insert(CONNECTION, HeaderValue::from_static("keep-alive, X-Hop"));
+    headers.insert("x-hop", HeaderValue::from_static("1"));
+    headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
     response
 }
 
 fn check_structured_headers(input: &StructuredEvent, seen: &Seen, event: &str) {
     let options = &input.options;
-    let pairs = input.header_pairs();
+    let pairs = input.written_headers();
     let valid = valid_headers(&pairs);
-    let payload_2_0 = !input.payload_1_0();
+    let payload_2_0 = input.payload_2_0();
     let exempt = |name: &HeaderName| {
         (payload_2_0 && *name == COOKIE)
             || (options.forwarded_prefix_header && name.as_str() == "x-forwarded-prefix")
@@ -588,6 +932,25 @@ fn check_structured_headers(input: &StructuredEvent, seen: &Seen, event: &str) {
         want.entry(name.as_str().to_owned())
             .or_default()
             .push(value.clone());
+    }
+    if let Some(ws) = input.websocket() {
+        // A message frame without a Content-Type (API Gateway sends none) gets one: JSON when it
+        // parses as JSON, else text; bytes when the event flagged it as base64.
+        let body = input.expected_body().unwrap_or_default();
+        let message = matches!(ws.route, WebSocketRoute::Message(_));
+        if message && !body.is_empty() && !want.contains_key(CONTENT_TYPE.as_str()) {
+            let frame_type = if input.event_body().1 == Some(true) {
+                "application/octet-stream"
+            } else if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+                "application/json"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            want.insert(
+                CONTENT_TYPE.as_str().to_owned(),
+                vec![HeaderValue::from_static(frame_type)],
+            );
+        }
     }
     let got: BTreeMap<String, Vec<HeaderValue>> = seen
         .headers
@@ -674,7 +1037,7 @@ fn check_structured_headers(input: &StructuredEvent, seen: &Seen, event: &str) {
 
 fn check_structured_uri(input: &StructuredEvent, source: EventSource, seen: &Seen, event: &str) {
     let options = &input.options;
-    let pairs = input.header_pairs();
+    let pairs = input.written_headers();
     let valid = valid_headers(&pairs);
     let host = valid.iter().find(|(name, _)| *name == HOST).map(|(_, v)| v);
     let domain = input.domain_name();
@@ -723,7 +1086,44 @@ fn check_structured_uri(input: &StructuredEvent, source: EventSource, seen: &See
     let event_path = input.event_path().unwrap_or_else(|| "/".to_owned());
     let client_path = percent_decode(client.path());
     let decoded_paths = matches!(source, EventSource::HttpApiV1 | EventSource::HttpApiV2);
-    if decoded_paths {
+    // A Lattice event's path field holds the query after the first `?`.
+    let lattice_target = input.lattice().map(|_| {
+        let target = input.lattice_target().unwrap_or_else(|| "/".to_owned());
+        match target.split_once('?') {
+            Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+            None => (target, None),
+        }
+    });
+    if let Some(ws) = input.websocket() {
+        let prefix = ws.expected_prefix();
+        let key = ws.route_key();
+        let path = seen.uri.path();
+        assert_eq!(
+            client.path(),
+            path,
+            "a WebSocket request's ClientUrl path is its path\nevent: {event}"
+        );
+        let segment = path
+            .strip_prefix(prefix.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or_else(|| {
+                panic!("the WebSocket path {path:?} is not under {prefix:?}/\nevent: {event}")
+            });
+        assert!(
+            !segment.contains(['/', '?', '#']),
+            "the route key {key:?} must be one path segment under {prefix:?}, not {segment:?}\nevent: {event}"
+        );
+        assert!(
+            percent_decode(segment) == key.as_bytes(),
+            "the path segment {segment:?} must decode to the route key {key:?}\nevent: {event}"
+        );
+    } else if let Some((path, _)) = &lattice_target {
+        assert!(
+            client_path == percent_decode(&with_leading_slash(path)),
+            "a Lattice path (before its '?') must mean the same once escaped ({:?})\nevent: {event}",
+            client.path()
+        );
+    } else if decoded_paths {
         assert!(
             client_path == with_leading_slash(&event_path).as_bytes(),
             "a decoded path must reach the client URL unchanged once decoded ({:?})\nevent: {event}",
@@ -751,9 +1151,9 @@ fn check_structured_uri(input: &StructuredEvent, source: EventSource, seen: &See
     );
     let query = seen.uri.query();
     match source {
-        EventSource::RestApi | EventSource::HttpApiV1 => {
+        EventSource::RestApi | EventSource::HttpApiV1 | EventSource::WebSocket => {
             let want: Vec<(Vec<u8>, Vec<u8>)> = input
-                .query_pairs()
+                .written_query()
                 .into_iter()
                 .map(|(k, v)| (k.into_bytes(), v.into_bytes()))
                 .collect();
@@ -774,15 +1174,22 @@ fn check_structured_uri(input: &StructuredEvent, source: EventSource, seen: &See
                 "decoded query parameters must come back one for one ({query:?})\nevent: {event}"
             );
         }
-        EventSource::Alb => {
-            let joined: Vec<String> = input
-                .query_pairs()
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
+        EventSource::VpcLatticeV1 | EventSource::VpcLatticeV2 => {
+            let (_, in_path) = lattice_target.expect("a Lattice source");
+            let want = match in_path {
+                Some(raw) => raw,
+                None => joined_pairs(&input.written_query()),
+            };
             assert_eq!(
                 percent_decode(query.unwrap_or_default()),
-                percent_decode(&joined.join("&")),
+                percent_decode(&want),
+                "a Lattice query (the path's, else the map's) keeps its meaning ({query:?})\nevent: {event}"
+            );
+        }
+        EventSource::Alb => {
+            assert_eq!(
+                percent_decode(query.unwrap_or_default()),
+                percent_decode(&joined_pairs(&input.query_pairs())),
                 "ALB query parameters keep their meaning ({query:?})\nevent: {event}"
             );
         }
@@ -794,6 +1201,12 @@ fn check_structured_uri(input: &StructuredEvent, source: EventSource, seen: &See
             );
         }
     }
+}
+
+/// `k=v&k=v`, the pairs as they are.
+fn joined_pairs(pairs: &[(String, String)]) -> String {
+    let joined: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    joined.join("&")
 }
 
 /// `%XX` escapes decoded; a `%` that does not start one is kept as it is.
