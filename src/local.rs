@@ -206,12 +206,15 @@ fn plain(status: StatusCode, text: String) -> Response<LocalBody> {
 
 /// A local request's whole body, or the `400` that says why it could not be read.
 async fn read_body(body: Incoming) -> Result<Bytes, Response<LocalBody>> {
-    body.collect().await.map(|body| body.to_bytes()).map_err(|error| {
-        plain(
-            StatusCode::BAD_REQUEST,
-            format!("could not read the request body: {error}"),
-        )
-    })
+    body.collect()
+        .await
+        .map(|body| body.to_bytes())
+        .map_err(|error| {
+            plain(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the request body: {error}"),
+            )
+        })
 }
 
 /// Runs one local request the way Lambda would: as the event `shape`'s source would send it,
