@@ -363,18 +363,21 @@ fn route_key() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
-    /// VPC Lattice V1 as Lattice writes it (through `EventBuilder`): `raw_path` carries the
-    /// query, which is taken from there (every pair, in order), not from the last-value map.
+    /// VPC Lattice, V1 and V2, as Lattice writes them (through `EventBuilder`): `raw_path` /
+    /// `path` carries the query, which is taken from there (every pair, in order), not from
+    /// the maps.
     #[test]
-    fn vpc_lattice_v1_query_in_path(client in client_request()) {
+    fn vpc_lattice_query_in_path(client in client_request()) {
         let target = format!("{}?{}", client.path, client.query());
-        let event = EventBuilder::new(Shape::VpcLatticeV1, "GET", &target).header("host", HOST).build();
-        let seen = run(serde_json::from_str(&event).unwrap());
-        assert_origin(&seen);
-        prop_assert_eq!(seen.uri.path(), client.path.as_str());
-        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), client_pairs(&client));
-        prop_assert_eq!(seen.prefix, "");
-        prop_assert_eq!(seen.client_url, seen.uri);
+        for shape in [Shape::VpcLatticeV1, Shape::VpcLatticeV2] {
+            let event = EventBuilder::new(shape, "GET", &target).header("host", HOST).build();
+            let seen = run(serde_json::from_str(&event).unwrap());
+            assert_origin(&seen);
+            prop_assert_eq!(seen.uri.path(), client.path.as_str());
+            prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), client_pairs(&client));
+            prop_assert_eq!(seen.prefix, "");
+            prop_assert_eq!(seen.client_url, seen.uri);
+        }
     }
 
     /// VPC Lattice V1 with no `?` in `raw_path`: the query comes from `query_string_parameters`
@@ -391,19 +394,6 @@ proptest! {
         assert_origin(&seen);
         prop_assert_eq!(seen.uri.path(), client.path.as_str());
         prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), decoded(&ordered));
-    }
-
-    /// VPC Lattice V2 as Lattice writes it (through `EventBuilder`): `path` carries the query.
-    #[test]
-    fn vpc_lattice_v2_query_in_path(client in client_request()) {
-        let target = format!("{}?{}", client.path, client.query());
-        let event = EventBuilder::new(Shape::VpcLatticeV2, "GET", &target).header("host", HOST).build();
-        let seen = run(serde_json::from_str(&event).unwrap());
-        assert_origin(&seen);
-        prop_assert_eq!(seen.uri.path(), client.path.as_str());
-        prop_assert_eq!(decoded_pairs(seen.uri.query().unwrap_or("")), client_pairs(&client));
-        prop_assert_eq!(seen.prefix, "");
-        prop_assert_eq!(seen.client_url, seen.uri);
     }
 
     /// VPC Lattice V2 with no `?` in `path`: the query comes from `queryStringParameters` (lists

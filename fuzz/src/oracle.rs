@@ -238,6 +238,19 @@ pub(crate) struct Reply {
     pub(crate) base64: bool,
 }
 
+/// Checks that no key of the map `field` is written twice.
+fn no_key_twice(field: &str, map: &[(String, Json)], json: &str) {
+    let mut names: Vec<&str> = map.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(
+        before,
+        names.len(),
+        "`{field}` has a key twice\nresponse: {json}"
+    );
+}
+
 fn no_line_breaks(what: &str, value: &str, json: &str) {
     assert!(
         !value.contains(['\r', '\n']),
@@ -323,15 +336,7 @@ pub(crate) fn parse_reply(json: &str, allowed: &[Shape]) -> Reply {
                     no_line_breaks("the header value", value, json);
                     reply.headers.push((name.clone(), value.to_owned()));
                 }
-                let mut names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-                names.sort_unstable();
-                let before = names.len();
-                names.dedup();
-                assert_eq!(
-                    before,
-                    names.len(),
-                    "`headers` has a key twice\nresponse: {json}"
-                );
+                no_key_twice("headers", headers, json);
             }
             "multiValueHeaders" => {
                 let Json::Object(headers) = value else {
@@ -352,15 +357,7 @@ pub(crate) fn parse_reply(json: &str, allowed: &[Shape]) -> Reply {
                     no_line_breaks("the header name", name, json);
                     reply.multi.push((name.clone(), values));
                 }
-                let mut names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-                names.sort_unstable();
-                let before = names.len();
-                names.dedup();
-                assert_eq!(
-                    before,
-                    names.len(),
-                    "`multiValueHeaders` has a key twice\nresponse: {json}"
-                );
+                no_key_twice("multiValueHeaders", headers, json);
             }
             "cookies" => {
                 let Json::Array(cookies) = value else {
