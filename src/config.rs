@@ -75,25 +75,146 @@ pub enum ResponseMode {
 
 impl ResponseMode {
     /// The mode named by `TOWER_LAMBDA_RESPONSE_MODE` (`streaming` or `buffered`).
-    fn from_env() -> Option<Self> {
-        match std::env::var("TOWER_LAMBDA_RESPONSE_MODE")
-            .ok()?
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "streaming" | "stream" => Some(Self::Streaming),
-            "buffered" => Some(Self::Buffered),
-            other => {
-                tracing::warn!(value = other, "TOWER_LAMBDA_RESPONSE_MODE is neither `streaming` nor `buffered`; using buffered");
-                None
-            }
+    fn from_env() -> Result<Option<Self>, Misconfigured> {
+        let Some(value) = env_var("TOWER_LAMBDA_RESPONSE_MODE")? else {
+            return Ok(None);
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "streaming" | "stream" => Ok(Some(Self::Streaming)),
+            "buffered" => Ok(Some(Self::Buffered)),
+            _ => Err(Misconfigured::new(
+                "TOWER_LAMBDA_RESPONSE_MODE",
+                value,
+                "`streaming` or `buffered`",
+            )),
         }
     }
 }
 
+/// A setting that cannot be used: which one, the value it has, and what it takes. Found when
+/// [`Serve`](crate::Serve) starts, reported to Lambda's `/runtime/init/error`, and returned by
+/// `serve` as [`Error::Configuration`](crate::Error::Configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Misconfigured {
+    /// The environment variable or the `Serve` method.
+    pub(crate) setting: &'static str,
+    /// The value it has.
+    pub(crate) value: String,
+    /// What it takes.
+    pub(crate) expected: &'static str,
+}
+
+impl Misconfigured {
+    pub(crate) fn new(setting: &'static str, value: String, expected: &'static str) -> Self {
+        Self {
+            setting,
+            value,
+            expected,
+        }
+    }
+}
+
+impl From<Misconfigured> for crate::error::Error {
+    fn from(problem: Misconfigured) -> Self {
+        Self::Configuration {
+            setting: problem.setting,
+            value: problem.value,
+            expected: problem.expected,
+        }
+    }
+}
+
+/// An environment variable's value; `None` when it is not set, an error when it is not Unicode.
+fn env_var(variable: &'static str) -> Result<Option<String>, Misconfigured> {
+    match std::env::var(variable) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(value)) => Err(Misconfigured::new(
+            variable,
+            value.to_string_lossy().into_owned(),
+            "a UTF-8 value",
+        )),
+    }
+}
+
+/// Response statuses that fail the invocation
+/// ([`Serve::fail_on_status`](crate::Serve::fail_on_status)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StatusSet(Vec<(u16, u16)>);
+
+impl StatusSet {
+    /// Adds the statuses `first..=last`.
+    pub(crate) fn add(&mut self, first: u16, last: u16) {
+        if first <= last {
+            self.0.push((first, last));
+        }
+    }
+
+    /// Whether `status` is one of them.
+    #[inline]
+    pub(crate) fn contains(&self, status: u16) -> bool {
+        !self.0.is_empty() && self.0.iter().any(|&(a, b)| (a..=b).contains(&status))
+    }
+
+    /// Parses `500-599,429`: statuses and inclusive ranges, separated by commas.
+    pub(crate) fn parse(list: &str) -> Option<Self> {
+        let status = |s: &str| {
+            s.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|s| (100..=999).contains(s))
+        };
+        let mut set = Self::default();
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (first, last) = item.split_once('-').unwrap_or((item, item));
+            let (first, last) = (status(first)?, status(last)?);
+            if first > last {
+                return None;
+            }
+            set.add(first, last);
+        }
+        Some(set)
+    }
+}
+
+/// The statuses `TOWER_LAMBDA_ERROR_STATUS_CODES` names.
+fn error_statuses_from_env() -> Result<Option<StatusSet>, Misconfigured> {
+    let Some(value) = env_var("TOWER_LAMBDA_ERROR_STATUS_CODES")? else {
+        return Ok(None);
+    };
+    match StatusSet::parse(&value) {
+        Some(set) => Ok(Some(set)),
+        None => Err(Misconfigured::new(
+            "TOWER_LAMBDA_ERROR_STATUS_CODES",
+            value,
+            "HTTP statuses and ranges separated by commas, such as `500-599` or `500,502-504`",
+        )),
+    }
+}
+
+/// The level `TOWER_LAMBDA_INVOCATION_LOG` names: `Some(None)` for `off`.
+fn invocation_log_from_env() -> Result<Option<Option<tracing::Level>>, Misconfigured> {
+    let Some(value) = env_var("TOWER_LAMBDA_INVOCATION_LOG")? else {
+        return Ok(None);
+    };
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(Some(None));
+    }
+    match value.parse::<tracing::Level>() {
+        Ok(level) => Ok(Some(Some(level))),
+        Err(_) => Err(Misconfigured::new(
+            "TOWER_LAMBDA_INVOCATION_LOG",
+            value,
+            "`off`, `error`, `warn`, `info`, `debug` or `trace`",
+        )),
+    }
+}
+
 /// The event source `TOWER_LAMBDA_LOCAL_SOURCE` names.
-fn local_source_from_env() -> Option<Shape> {
-    let value = std::env::var("TOWER_LAMBDA_LOCAL_SOURCE").ok()?;
+fn local_source_from_env() -> Result<Option<Shape>, Misconfigured> {
+    let Some(value) = env_var("TOWER_LAMBDA_LOCAL_SOURCE")? else {
+        return Ok(None);
+    };
     let shape = match value.to_ascii_lowercase().as_str() {
         "rest" | "rest-api" => Shape::RestApi,
         "http" | "http-v2" | "http-api" => Shape::HttpApiV2,
@@ -104,13 +225,16 @@ fn local_source_from_env() -> Option<Shape> {
         "lattice" | "lattice-v2" => Shape::VpcLatticeV2,
         "lattice-v1" => Shape::VpcLatticeV1,
         "websocket" | "ws" => Shape::WebSocket,
-        "" | "none" | "plain" => return None,
-        other => {
-            tracing::warn!(value = other, "TOWER_LAMBDA_LOCAL_SOURCE is not one of rest, http, http-v1, url, alb, alb-multi, lattice, lattice-v1, websocket; serving plain HTTP");
-            return None;
+        "" | "none" | "plain" => return Ok(None),
+        _ => {
+            return Err(Misconfigured::new(
+                "TOWER_LAMBDA_LOCAL_SOURCE",
+                value,
+                "one of rest, http, http-v1, url, alb, alb-multi, lattice, lattice-v1, websocket, plain",
+            ))
         }
     };
-    Some(shape)
+    Ok(Some(shape))
 }
 
 /// `path` as a prefix: one leading `/`, no trailing one; `""` for the root.
@@ -123,16 +247,20 @@ pub(crate) fn slash_prefixed(path: &str) -> String {
     }
 }
 
-/// The events path for `path`; the root is refused (it would take every route), with a warning.
-pub(crate) fn events_path(path: &str) -> Option<String> {
-    let path = slash_prefixed(path);
-    if path.is_empty() {
-        tracing::warn!(
-            "the events path cannot be `/` (it would shadow every route); non-HTTP events stay off"
-        );
-        return None;
+/// The events path for `path`; the root is refused (it would take every route).
+pub(crate) fn events_path(
+    path: &str,
+    setting: &'static str,
+) -> Result<Option<String>, Misconfigured> {
+    let prefixed = slash_prefixed(path);
+    if prefixed.is_empty() {
+        return Err(Misconfigured::new(
+            setting,
+            path.to_owned(),
+            "a path other than `/` (the root would take every route), such as `/events`",
+        ));
     }
-    Some(path)
+    Ok(Some(prefixed))
 }
 
 /// The settings every invocation reads.
@@ -156,6 +284,16 @@ pub(crate) struct Config {
     pub(crate) events_path: Option<String>,
     /// Let requests from HTTP sources reach the events path (off: they get `404`).
     pub(crate) events_over_http: bool,
+    /// Response statuses that fail the invocation.
+    pub(crate) fail_on_status: StatusSet,
+    /// Whether `fail_on_status` was set in code (the environment then does not decide).
+    pub(crate) fail_on_status_set: bool,
+    /// The level of the line logged per invocation on Lambda; `None`: no line.
+    pub(crate) invocation_log: Option<tracing::Level>,
+    /// Whether `invocation_log` was set in code.
+    pub(crate) invocation_log_set: bool,
+    /// The first option set to a value that cannot be used; reported when serving starts.
+    pub(crate) misconfigured: Option<Misconfigured>,
 }
 
 /// Lambda's limit on a buffered (non-streaming) response: 6 MB of JSON.
@@ -178,27 +316,50 @@ impl Default for Config {
             websocket_path: "/ws".to_owned(),
             events_path: None,
             events_over_http: false,
+            fail_on_status: StatusSet::default(),
+            fail_on_status_set: false,
+            invocation_log: Some(tracing::Level::INFO),
+            invocation_log_set: false,
+            misconfigured: None,
         }
     }
 }
 
 impl Config {
     /// Fills in what the environment decides where the code did not: the response mode
-    /// (`TOWER_LAMBDA_RESPONSE_MODE`) and, for local mode, the event source to emulate
+    /// (`TOWER_LAMBDA_RESPONSE_MODE`), the events path (`TOWER_LAMBDA_EVENTS_PATH`), the
+    /// statuses that fail an invocation (`TOWER_LAMBDA_ERROR_STATUS_CODES`), the invocation log
+    /// line (`TOWER_LAMBDA_INVOCATION_LOG`) and, for local mode, the event source to emulate
     /// (`TOWER_LAMBDA_LOCAL_SOURCE`).
-    pub(crate) fn with_environment(mut self, on_lambda: bool) -> Self {
+    ///
+    /// # Errors
+    /// The first option or variable whose value cannot be used.
+    pub(crate) fn with_environment(mut self, on_lambda: bool) -> Result<Self, Misconfigured> {
+        if let Some(problem) = self.misconfigured.take() {
+            return Err(problem);
+        }
         if self.response_mode.is_none() {
-            self.response_mode = ResponseMode::from_env();
+            self.response_mode = ResponseMode::from_env()?;
         }
         if !on_lambda && self.local_source.is_none() {
-            self.local_source = local_source_from_env();
+            self.local_source = local_source_from_env()?;
         }
         if self.events_path.is_none() {
-            self.events_path = std::env::var("TOWER_LAMBDA_EVENTS_PATH")
-                .ok()
-                .and_then(|path| events_path(&path));
+            if let Some(path) = env_var("TOWER_LAMBDA_EVENTS_PATH")? {
+                self.events_path = events_path(&path, "TOWER_LAMBDA_EVENTS_PATH")?;
+            }
         }
-        self
+        if !self.fail_on_status_set {
+            if let Some(set) = error_statuses_from_env()? {
+                self.fail_on_status = set;
+            }
+        }
+        if !self.invocation_log_set {
+            if let Some(level) = invocation_log_from_env()? {
+                self.invocation_log = level;
+            }
+        }
+        Ok(self)
     }
 
     /// The local server's address: `127.0.0.1` and the configured port, else `PORT`, else 3000.
@@ -230,12 +391,78 @@ mod tests {
             ("lattice-v1", Some(Shape::VpcLatticeV1)),
             ("websocket", Some(Shape::WebSocket)),
             ("plain", None),
-            ("nonsense", None),
         ] {
             std::env::set_var("TOWER_LAMBDA_LOCAL_SOURCE", value);
-            assert_eq!(local_source_from_env(), shape, "{value}");
+            assert_eq!(local_source_from_env(), Ok(shape), "{value}");
         }
+        std::env::set_var("TOWER_LAMBDA_LOCAL_SOURCE", "nonsense");
+        let problem = local_source_from_env().unwrap_err();
+        assert_eq!(
+            (problem.setting, problem.value.as_str()),
+            ("TOWER_LAMBDA_LOCAL_SOURCE", "nonsense")
+        );
         std::env::remove_var("TOWER_LAMBDA_LOCAL_SOURCE");
-        assert_eq!(local_source_from_env(), None);
+        assert_eq!(local_source_from_env(), Ok(None));
+    }
+
+    #[test]
+    fn status_lists_read_statuses_and_ranges() {
+        let set = StatusSet::parse("500-599, 429,").unwrap();
+        for (status, fails) in [
+            (500, true),
+            (599, true),
+            (429, true),
+            (600, false),
+            (499, false),
+            (200, false),
+        ] {
+            assert_eq!(set.contains(status), fails, "{status}");
+        }
+        assert_eq!(StatusSet::parse(""), Some(StatusSet::default()));
+        for invalid in ["5xx", "599-500", "500-", "42", "1000", "500;502"] {
+            assert_eq!(StatusSet::parse(invalid), None, "{invalid}");
+        }
+    }
+
+    #[test]
+    fn every_variable_with_an_unusable_value_is_named() {
+        // The only test that sets these variables.
+        for (variable, value) in [
+            ("TOWER_LAMBDA_RESPONSE_MODE", "fast"),
+            ("TOWER_LAMBDA_EVENTS_PATH", "/"),
+            ("TOWER_LAMBDA_ERROR_STATUS_CODES", "5xx"),
+            ("TOWER_LAMBDA_INVOCATION_LOG", "loud"),
+        ] {
+            std::env::set_var(variable, value);
+            let problem = Config::default().with_environment(true).unwrap_err();
+            std::env::remove_var(variable);
+            assert_eq!((problem.setting, problem.value.as_str()), (variable, value));
+            assert!(!problem.expected.is_empty());
+        }
+        std::env::set_var("TOWER_LAMBDA_ERROR_STATUS_CODES", "500-599");
+        std::env::set_var("TOWER_LAMBDA_INVOCATION_LOG", "OFF");
+        std::env::set_var("TOWER_LAMBDA_RESPONSE_MODE", "Streaming");
+        let config = Config::default().with_environment(true).unwrap();
+        assert!(config.fail_on_status.contains(503));
+        assert_eq!(config.invocation_log, None);
+        assert_eq!(config.response_mode, Some(ResponseMode::Streaming));
+        // What the code set wins over the environment.
+        let coded = Config {
+            fail_on_status_set: true,
+            invocation_log_set: true,
+            response_mode: Some(ResponseMode::Buffered),
+            ..Config::default()
+        };
+        let config = coded.with_environment(true).unwrap();
+        assert!(!config.fail_on_status.contains(503));
+        assert_eq!(config.invocation_log, Some(tracing::Level::INFO));
+        assert_eq!(config.response_mode, Some(ResponseMode::Buffered));
+        for variable in [
+            "TOWER_LAMBDA_ERROR_STATUS_CODES",
+            "TOWER_LAMBDA_INVOCATION_LOG",
+            "TOWER_LAMBDA_RESPONSE_MODE",
+        ] {
+            std::env::remove_var(variable);
+        }
     }
 }

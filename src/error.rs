@@ -38,6 +38,16 @@ pub enum Error {
     },
     /// Local mode failed to accept connections.
     Io(std::io::Error),
+    /// An option or an environment variable has a value that cannot be used (found at start,
+    /// before any event is taken; on Lambda it is also reported to `/runtime/init/error`).
+    Configuration {
+        /// The environment variable (`TOWER_LAMBDA_RESPONSE_MODE`) or the `Serve` method.
+        setting: &'static str,
+        /// The value it has.
+        value: String,
+        /// What it takes.
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -52,6 +62,11 @@ impl fmt::Display for Error {
                 write!(f, "could not listen on http://{address} (set PORT to use another port): {source}")
             }
             Self::Io(error) => write!(f, "the local server failed: {error}"),
+            Self::Configuration {
+                setting,
+                value,
+                expected,
+            } => write!(f, "{setting} is {value:?}, but it takes {expected}"),
         }
     }
 }
@@ -62,7 +77,7 @@ impl std::error::Error for Error {
             Self::Runtime(error) => Some(error.as_ref()),
             Self::Bind { source, .. } => Some(source),
             Self::Io(error) => Some(error),
-            Self::LambdaEnvironment { .. } => None,
+            Self::LambdaEnvironment { .. } | Self::Configuration { .. } => None,
         }
     }
 }

@@ -53,6 +53,22 @@ impl EventKind {
         }
     }
 
+    /// The OpenTelemetry `faas.trigger` of this kind of event: `pubsub` (queues, topics,
+    /// streams, event buses), `datasource` (S3, DynamoDB), `timer` (schedules) or `other`.
+    pub fn trigger(self) -> &'static str {
+        match self {
+            Self::Sqs
+            | Self::Sns
+            | Self::Kinesis
+            | Self::EventBridge
+            | Self::Kafka
+            | Self::CloudWatchLogs => "pubsub",
+            Self::S3 | Self::DynamoDb => "datasource",
+            Self::Schedule => "timer",
+            Self::Unknown => "other",
+        }
+    }
+
     /// The kind the identifying fields say: the first record's `eventSource` (`EventSource` for
     /// SNS), a top-level `eventSource`, `awslogs`, or `source` with `detail-type`.
     pub(crate) fn of(event: &Event<'_>) -> Self {

@@ -19,7 +19,7 @@ use crate::binary::{self, BodyEncoding, Form};
 use crate::body::Body;
 use crate::collect::{collect_limited, json_overhead, too_large_message, TooLarge};
 use crate::config::{Config, ErrorPolicy};
-use crate::context::RequestContext;
+use crate::context::{EventTraceHeader, RequestContext};
 use crate::error::{panic_message, BoxError, Failure, InvocationError};
 use crate::event::{Event, EventError};
 use crate::events::EventKind;
@@ -46,6 +46,24 @@ impl Reply {
     pub(crate) fn new(source: Source, mut response: LambdaResponse, config: &Config) -> Self {
         response.single_value_headers = config.single_value_headers;
         Self::Http { source, response }
+    }
+}
+
+impl Reply {
+    /// The HTTP status, for the invocation log line (none for a non-HTTP event's result).
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http { response, .. } => Some(response.status.as_u16()),
+            Self::Event(_) => None,
+        }
+    }
+
+    /// The body's size as sent (base64 text for a binary body; the JSON of an event's result).
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            Self::Http { response, .. } => response.body.text.len(),
+            Self::Event(result) => result.get().len(),
+        }
     }
 }
 
@@ -272,16 +290,7 @@ where
     };
     let text = String::from_utf8_lossy(&body);
     if !status.is_success() {
-        tracing::error!(request_id, kind, status = status.as_u16(), body = %text, "the service answered the event with a failure status; failed the invocation");
-        let message = if text.trim().is_empty() {
-            status.canonical_reason().unwrap_or("no reason").to_owned()
-        } else {
-            text.into_owned()
-        };
-        return Err(InvocationError {
-            error_type: format!("tower_lambda::Status{}", status.as_u16()).into(),
-            message,
-        });
+        return Err(status_failure(status, &text, Some(request_id), kind));
     }
     let json = if body.iter().all(u8::is_ascii_whitespace) {
         "null".to_owned()
@@ -319,12 +328,94 @@ where
     Box::pin(respond_event(service, config, kind, request, request_id))
 }
 
+/// A failed invocation for a response whose status fails it: a non-2xx answer to a non-HTTP
+/// event, or a status [`Serve::fail_on_status`](crate::Serve::fail_on_status) lists. The error
+/// type names the status (`tower_lambda::Status503`), the message is the body (its reason phrase
+/// when the body is empty); the body is logged too.
+#[cold]
+pub(crate) fn status_failure(
+    status: StatusCode,
+    body: &str,
+    request_id: Option<&str>,
+    what: &str,
+) -> InvocationError {
+    tracing::error!(
+        request_id = request_id.unwrap_or("-"),
+        status = status.as_u16(),
+        body,
+        what,
+        "the service answered with a status that fails the invocation; failed the invocation"
+    );
+    let message = if body.trim().is_empty() {
+        status.canonical_reason().unwrap_or("no reason").to_owned()
+    } else {
+        body.to_owned()
+    };
+    InvocationError {
+        error_type: format!("tower_lambda::Status{}", status.as_u16()).into(),
+        message,
+    }
+}
+
+/// Fails the invocation when the reply's status is one
+/// [`Serve::fail_on_status`](crate::Serve::fail_on_status) lists.
+#[inline]
+pub(crate) fn fail_on_status(
+    config: &Config,
+    reply: Reply,
+    request_id: Option<&str>,
+) -> Result<Reply, InvocationError> {
+    match &reply {
+        Reply::Http { response, .. }
+            if config.fail_on_status.contains(response.status.as_u16()) =>
+        {
+            let body = if response.body.base64 {
+                format!(
+                    "({} bytes of base64-encoded body)",
+                    response.body.text.len()
+                )
+            } else {
+                response.body.text.clone()
+            };
+            Err(status_failure(response.status, &body, request_id, "http"))
+        }
+        _ => Ok(reply),
+    }
+}
+
+/// `X-Amzn-Trace-Id`, the X-Ray trace header.
+const X_AMZN_TRACE_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
+
 /// Adds the Lambda invocation context to a request; returns the Lambda request id.
+///
+/// The invocation's X-Ray trace header (`Root=…;Parent=…;Sampled=…`, from the runtime's
+/// `Lambda-Runtime-Trace-Id`) becomes the request's one `X-Amzn-Trace-Id`, so that the service's
+/// outgoing calls continue Lambda's trace; other values the event carried move to the
+/// [`EventTraceHeader`] extension.
 pub(crate) fn with_lambda_context(
     request: &mut Request<Body>,
     context: lambda_runtime::Context,
 ) -> String {
     let request_id = context.request_id.clone();
+    if let Some(trace) = context
+        .xray_trace_id
+        .as_deref()
+        .and_then(|trace| HeaderValue::from_str(trace).ok())
+    {
+        let carried = match request.headers_mut().entry(X_AMZN_TRACE_ID) {
+            http::header::Entry::Occupied(mut entry) => entry
+                .insert_mult(trace.clone())
+                .filter(|value| *value != trace)
+                .collect(),
+            http::header::Entry::Vacant(entry) => {
+                entry.insert(trace);
+                Vec::new()
+            }
+        };
+        if !carried.is_empty() {
+            request.extensions_mut().insert(EventTraceHeader(carried));
+        }
+    }
     request.extensions_mut().insert(context);
     request_id
 }
@@ -494,10 +585,10 @@ where
         }
         prepared => Either::Left(async move {
             match prepared? {
-                Prepared::Answer(response) => Ok(response),
+                Prepared::Answer(response) => fail_on_status(config, response, None),
                 Prepared::Request { source, request } => {
                     let response = respond_buffered(service, config, request, None).await?;
-                    Ok(Reply::new(source, response, config))
+                    fail_on_status(config, Reply::new(source, response, config), None)
                 }
                 Prepared::Event { .. } => Err(InvocationError {
                     error_type: "tower_lambda::Internal".into(),

@@ -72,7 +72,7 @@
 //    table of contents and the dispatch).
 // 3. **One invocation**: `collect` (the buffered body and its size guard), `invoke` (event bytes
 //    → request → service → response).
-// 4. **Drivers**: `shutdown`, `streaming`, `runtime`, `local`, `logging`.
+// 4. **Drivers**: `shutdown`, `streaming`, `runtime`, `local`, `logging`, `snapstart`.
 // 5. **The front door**: `serve` (`Serve`), `hyper_service`, `extract`, and this file.
 
 // 1. Data and rules.
@@ -100,6 +100,7 @@ mod local;
 mod logging;
 mod runtime;
 mod shutdown;
+mod snapstart;
 mod streaming;
 
 // 5. The front door.
@@ -116,12 +117,16 @@ pub use binary::BodyEncoding;
 pub use body::Body;
 pub use config::{ErrorPolicy, PathMode, ResponseMode, BUFFERED_RESPONSE_LIMIT};
 pub use context::{
-    ClientUrl, ContextError, EventSource, LatticeContext, LatticeIdentity, PathPrefix,
-    RequestContext, RequestExt, SourceContext, WebSocketContext, WebSocketEventType,
+    ClientUrl, ContextError, EventSource, EventTraceHeader, LatticeContext, LatticeIdentity,
+    PathPrefix, RequestContext, RequestExt, SourceContext, WebSocketContext, WebSocketEventType,
 };
 pub use error::{BoxError, Error, InvocationError};
 pub use events::EventKind;
 pub use hyper_service::{from_hyper, HyperService};
+/// The Lambda runtime tower-lambda drives, in the version it uses: for
+/// [`SnapStartResource`](lambda_runtime::SnapStartResource) ([`Serve::snapstart_resource`]) and
+/// [`Context`].
+pub use lambda_runtime;
 pub use lambda_runtime::Context;
 pub use serve::Serve;
 

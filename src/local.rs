@@ -184,7 +184,7 @@ where
                     method = %method,
                     path,
                     status = response.status().as_u16(),
-                    latency_ms = started.elapsed().as_secs_f64() * 1e3,
+                    latency_ms = crate::logging::millis(started.elapsed()),
                     "request"
                 );
             }

@@ -29,17 +29,25 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 
 use crate::body::Body;
-use crate::config::{Config, ResponseMode};
+use crate::config::{Config, Misconfigured, ResponseMode};
 use crate::error::{panic_message, BoxError, Error, InvocationError};
 use crate::invoke::{
-    prepare, respond_buffered, respond_event_boxed, with_lambda_context, Prepared, Reply,
+    fail_on_status, prepare, respond_buffered, respond_event_boxed, with_lambda_context, Prepared,
+    Reply,
 };
+use crate::logging::{Line, Logged, Outcome};
 use crate::shutdown::{self, Hook, InFlight, Tracked};
+use crate::snapstart::Reconnect;
 use crate::streaming;
+use lambda_runtime::SnapStartResource;
 use std::panic::AssertUnwindSafe;
 
+/// What [`Invocation`] hands [`Handler`]: the prepared event, and where to report how the
+/// invocation ended (when the invocation log line is on).
+type Slot = (Result<Prepared, InvocationError>, Option<Arc<Outcome>>);
+
 thread_local! {
-    static PREPARED: Cell<Option<Result<Prepared, InvocationError>>> = const { Cell::new(None) };
+    static PREPARED: Cell<Option<Slot>> = const { Cell::new(None) };
 }
 
 /// The environment `lambda_runtime` reads (it panics when one is missing; we report instead).
@@ -87,10 +95,14 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// Runs the Lambda runtime loop until the runtime stops or a shutdown signal came.
+///
+/// What is wrong before the first event (a missing Lambda variable, an option or a variable with
+/// a value that cannot be used) is reported to `/runtime/init/error` and returned.
 pub(crate) async fn run<S, B>(
     service: S,
-    config: Config,
+    config: Result<Config, Misconfigured>,
     on_shutdown: Option<Hook>,
+    snapstart: Vec<Arc<dyn SnapStartResource>>,
 ) -> Result<(), Error>
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
@@ -99,35 +111,34 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    for variable in REQUIRED_ENV {
-        if std::env::var_os(variable).is_none() {
-            return Err(Error::LambdaEnvironment {
-                variable,
-                problem: "is not set",
-            });
+    let (config, streaming) = match start_up(config) {
+        Ok(started) => started,
+        Err(error) => {
+            report_init_error(&error).await;
+            return Err(error);
         }
-    }
-    if std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").is_ok_and(|m| m.parse::<i32>().is_err()) {
-        return Err(Error::LambdaEnvironment {
-            variable: "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            problem: "is not a number",
-        });
-    }
-    let config = Arc::new(config);
-    let streaming = match config.response_mode {
-        Some(ResponseMode::Streaming) => Some(Arc::new(streaming::Client::from_env()?)),
-        _ => None,
     };
     let handler = Handler {
         service: service.clone(),
         config: Arc::clone(&config),
     };
     let in_flight = InFlight::default();
-    if on_shutdown.is_some() {
-        shutdown::register_extension().await;
-    }
+    let extension = match on_shutdown {
+        Some(_) => shutdown::register_extension().await,
+        None => None,
+    };
+    let reconnect = Reconnect {
+        streaming: streaming.clone(),
+        extension,
+    };
     let signal = shutdown::signal();
-    let runtime = lambda_runtime::Runtime::new(handler)
+    // Ours first: after a restore it runs before the application's hooks, which may need the
+    // Runtime API connections it rebuilds.
+    let runtime = std::iter::once(Arc::new(reconnect) as Arc<dyn SnapStartResource>)
+        .chain(snapstart)
+        .fold(lambda_runtime::Runtime::new(handler), |runtime, hook| {
+            runtime.register_snapstart_resource(hook)
+        })
         .layer(TracingLayer::new())
         .layer(InvocationLayer {
             service,
@@ -159,6 +170,79 @@ where
         hook().await;
     }
     Ok(())
+}
+
+/// Checks what the runtime needs before the first event: the Lambda environment
+/// `lambda_runtime` reads (it would panic on a missing variable), and the options; makes the
+/// streaming client in streaming mode.
+fn start_up(
+    config: Result<Config, Misconfigured>,
+) -> Result<(Arc<Config>, Option<Arc<streaming::Client>>), Error> {
+    streaming::endpoint()?;
+    for variable in REQUIRED_ENV {
+        if std::env::var_os(variable).is_none() {
+            return Err(Error::LambdaEnvironment {
+                variable,
+                problem: "is not set",
+            });
+        }
+    }
+    if std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").is_ok_and(|m| m.parse::<i32>().is_err()) {
+        return Err(Error::LambdaEnvironment {
+            variable: "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            problem: "is not a number",
+        });
+    }
+    let config = Arc::new(config?);
+    let streaming = match config.response_mode {
+        Some(ResponseMode::Streaming) => Some(Arc::new(streaming::Client::from_env()?)),
+        _ => None,
+    };
+    Ok((config, streaming))
+}
+
+/// Reports a start-up error to the Runtime API's `/runtime/init/error`, so that Lambda shows it
+/// as the function's init error (`Runtime.InitError` in the invoke result, the message in the
+/// logs) rather than as an exit without a reason. Best effort: a report that cannot be sent is
+/// logged, and the error is returned either way.
+async fn report_init_error(error: &Error) {
+    tracing::error!(%error, "tower-lambda could not start");
+    let Ok(endpoint) = streaming::endpoint() else {
+        return;
+    };
+    let error_type = match error {
+        Error::Configuration { .. } => "tower_lambda::Configuration",
+        Error::LambdaEnvironment { .. } => "tower_lambda::LambdaEnvironment",
+        _ => "tower_lambda::InitError",
+    };
+    let body = serde_json::json!({
+        "errorType": error_type,
+        "errorMessage": error.to_string(),
+    });
+    let request = lambda_runtime_api_client::build_request()
+        .method(http::Method::POST)
+        .uri("/2018-06-01/runtime/init/error")
+        .header("lambda-runtime-function-error-type", error_type)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(lambda_runtime_api_client::body::Body::from(
+            body.to_string(),
+        ));
+    let Ok(request) = request else {
+        return;
+    };
+    let client = lambda_runtime_api_client::PooledClient::builder()
+        .with_endpoint(endpoint)
+        .build();
+    match tokio::time::timeout(std::time::Duration::from_secs(2), client.call(request)).await {
+        Ok(Ok(answer)) if answer.status().is_success() => {}
+        Ok(Ok(answer)) => {
+            tracing::warn!(status = %answer.status(), "the Runtime API refused the init error report");
+        }
+        Ok(Err(report_error)) => {
+            tracing::warn!(error = %report_error, "the init error could not be reported to the Runtime API");
+        }
+        Err(_) => tracing::warn!("the Runtime API did not take the init error report within 2 s"),
+    }
 }
 
 /// Decodes each invocation's event; streams the response itself or hands the request to
@@ -202,7 +286,7 @@ where
 {
     type Response = ();
     type Error = BoxError;
-    type Future = Tracked<Either<Inner::Future, BoxFuture<Result<(), BoxError>>>>;
+    type Future = Tracked<Logged<Either<Inner::Future, BoxFuture<Result<(), BoxError>>>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.inner.poll_ready(cx)
@@ -220,6 +304,11 @@ where
                         message: format!("decoding the event panicked: {}", panic_message(&*panic)),
                     })
                 });
+        let mut line = Line::start(self.layer.config.invocation_log, &invocation.context);
+        if let Some(line) = &mut line {
+            line.describe(&prepared);
+        }
+        let outcome = line.as_ref().map(|line| Arc::clone(&line.outcome));
         let prepared = match (prepared, &self.layer.streaming) {
             (
                 Ok(Prepared::Request {
@@ -236,24 +325,25 @@ where
                     client: Arc::clone(client),
                     request_id,
                     invocation_id: parts.headers.get(streaming::INVOCATION_ID).cloned(),
+                    outcome,
                 };
                 let future = answer.respond(
                     self.layer.service.clone(),
                     Arc::clone(&self.layer.config),
                     request,
                 );
-                return self
-                    .layer
-                    .in_flight
-                    .track(Either::Right(Box::pin(future.instrument(span))));
+                let future = Either::Right(Box::pin(future.instrument(span)) as BoxFuture<_>);
+                return self.layer.in_flight.track(Logged::new(future, line));
             }
             (prepared, _) => prepared,
         };
-        PREPARED.with(|slot| slot.set(Some(prepared)));
+        PREPARED.with(|slot| slot.set(Some((prepared, outcome))));
         let future = self.inner.call(invocation);
         // Normally the handler has taken it; never let it outlive this invocation.
         PREPARED.with(Cell::take);
-        self.layer.in_flight.track(Either::Left(future))
+        self.layer
+            .in_flight
+            .track(Logged::new(Either::Left(future), line))
     }
 }
 
@@ -299,30 +389,41 @@ where
         let service = self.service.clone();
         let config = Arc::clone(&self.config);
         Box::pin(async move {
-            match prepared {
-                Some(Ok(Prepared::Request {
-                    source,
-                    mut request,
-                })) => {
-                    let request_id = with_lambda_context(&mut request, event.context);
-                    respond_buffered(service, &config, request, Some(&request_id))
-                        .await
-                        .map(|response| Reply::new(source, response, &config))
-                        .map_err(Diagnostic::from)
-                }
-                Some(Ok(Prepared::Event { kind, mut request })) => {
-                    let request_id = with_lambda_context(&mut request, event.context);
-                    respond_event_boxed(service, &config, kind, request, Some(&request_id))
-                        .await
-                        .map_err(Diagnostic::from)
-                }
-                Some(Ok(Prepared::Answer(reply))) => Ok(reply),
-                Some(Err(error)) => Err(Diagnostic::from(error)),
-                None => Err(Diagnostic {
+            let Some((prepared, outcome)) = prepared else {
+                return Err(Diagnostic {
                     error_type: "tower_lambda::Internal".to_owned(),
                     error_message: "the event did not reach tower-lambda's handler".to_owned(),
-                }),
+                });
+            };
+            let request_id = event.context.request_id.clone();
+            let result = match prepared {
+                Ok(Prepared::Request {
+                    source,
+                    mut request,
+                }) => {
+                    with_lambda_context(&mut request, event.context);
+                    match respond_buffered(service, &config, request, Some(&request_id)).await {
+                        Ok(response) => {
+                            let reply = Reply::new(source, response, &config);
+                            fail_on_status(&config, reply, Some(&request_id))
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+                Ok(Prepared::Event { kind, mut request }) => {
+                    with_lambda_context(&mut request, event.context);
+                    respond_event_boxed(service, &config, kind, request, Some(&request_id)).await
+                }
+                Ok(Prepared::Answer(reply)) => fail_on_status(&config, reply, Some(&request_id)),
+                Err(error) => Err(error),
+            };
+            if let Some(outcome) = outcome {
+                match &result {
+                    Ok(reply) => outcome.answered(reply.status(), reply.size()),
+                    Err(error) => outcome.failed(error.error_type.clone()),
+                }
             }
+            result.map_err(Diagnostic::from)
         })
     }
 }

@@ -12,8 +12,12 @@ use crate::body::Body;
 use crate::config::{self, slash_prefixed, Config, ErrorPolicy, PathMode, ResponseMode};
 use crate::error::{BoxError, Error, InvocationError};
 use crate::shutdown::Hook;
+use crate::snapstart::{AfterRestore, BeforeSnapshot};
 use crate::testing::{Shape, TestResponse};
 use crate::{invoke, local, logging, runtime};
+use lambda_runtime::SnapStartResource;
+use std::ops::{Bound, RangeBounds};
+use std::sync::Arc;
 
 /// Serves a tower service on Lambda, or locally when not on Lambda, with options.
 ///
@@ -37,6 +41,7 @@ pub struct Serve<S> {
     service: S,
     config: Config,
     on_shutdown: Option<Hook>,
+    snapstart: Vec<Arc<dyn SnapStartResource>>,
 }
 
 impl<S> Serve<S> {
@@ -46,6 +51,7 @@ impl<S> Serve<S> {
             service,
             config: Config::default(),
             on_shutdown: None,
+            snapstart: Vec::new(),
         }
     }
 
@@ -226,7 +232,134 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).events_path("/events");
     /// ```
     pub fn events_path(mut self, path: impl Into<String>) -> Self {
-        self.config.events_path = config::events_path(&path.into());
+        match config::events_path(&path.into(), "Serve::events_path") {
+            Ok(path) => self.config.events_path = path,
+            Err(problem) => self.config.misconfigured = Some(problem),
+        }
+        self
+    }
+
+    /// Fail the Lambda invocation, instead of answering, when the response status is in `statuses`
+    /// (`500..=599`, `429`, `..=399`; call it again to add more): for teams whose alarms and
+    /// retries read Lambda's error metric. The error type names the status
+    /// (`tower_lambda::Status503`), the message is the response body, which is also logged. The
+    /// gateway then answers as it does for a failed invocation (API Gateway and Function URLs
+    /// `502`). Applies to the adapter's own `400`, `500` and `504` answers too, and in streaming
+    /// mode (the body is then read, up to the buffered limit, instead of streamed). Without this
+    /// option the `TOWER_LAMBDA_ERROR_STATUS_CODES` environment variable (`500-599`,
+    /// `500,502-504`) decides; without either, no status fails an invocation.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).fail_on_status(500..=599);
+    /// ```
+    pub fn fail_on_status(mut self, statuses: impl RangeBounds<u16>) -> Self {
+        let first = match statuses.start_bound() {
+            Bound::Included(&first) => first,
+            Bound::Excluded(&first) => first.saturating_add(1),
+            Bound::Unbounded => 100,
+        };
+        let last = match statuses.end_bound() {
+            Bound::Included(&last) => last,
+            Bound::Excluded(&last) => last.saturating_sub(1),
+            Bound::Unbounded => 999,
+        };
+        self.config.fail_on_status.add(first, last);
+        self.config.fail_on_status_set = true;
+        self
+    }
+
+    /// The level of the line logged for each invocation on Lambda (a `tracing` event with target
+    /// `tower_lambda::invocation`, written once the answer is sent), or `None` for no line.
+    /// Default: `INFO`, which the default subscriber shows. Without this option the
+    /// `TOWER_LAMBDA_INVOCATION_LOG` environment variable (`off`, `error`, `warn`, `info`,
+    /// `debug`, `trace`) decides. See the README's "Logging and tracing" for the fields.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// # let other_app = app.clone();
+    /// let serve = tower_lambda::Serve::new(app).invocation_log(tracing::Level::DEBUG);
+    /// let quiet = tower_lambda::Serve::new(other_app).invocation_log(None);
+    /// ```
+    pub fn invocation_log(mut self, level: impl Into<Option<tracing::Level>>) -> Self {
+        self.config.invocation_log = level.into();
+        self.config.invocation_log_set = true;
+        self
+    }
+
+    /// Runs `hook` before Lambda takes the SnapStart snapshot (after `main`'s initialization,
+    /// before the first event): close connections, drop what must not be shared by every
+    /// restored copy. An `Err` is reported to `/runtime/init/error` and stops the function, so
+    /// no snapshot is taken. Hooks run only under SnapStart
+    /// (`AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`); several run in the reverse order of
+    /// registration (see [`Serve::snapstart_resource`]).
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app)
+    ///     .before_snapshot(|| async { Ok::<_, std::io::Error>(()) });
+    /// ```
+    pub fn before_snapshot<F, Fut, E>(mut self, hook: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        self.snapstart.push(Arc::new(BeforeSnapshot(hook)));
+        self
+    }
+
+    /// Runs `hook` after a restore from the SnapStart snapshot, before the first event: reconnect,
+    /// refresh credentials, reseed what must be unique per copy. tower-lambda has already rebuilt
+    /// its own connections to the Runtime API by then. An `Err` is reported to
+    /// `/runtime/restore/error` and stops the function. Several run in the order of registration.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app)
+    ///     .after_restore(|| async { Ok::<_, std::io::Error>(()) });
+    /// ```
+    pub fn after_restore<F, Fut, E>(mut self, hook: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        self.snapstart.push(Arc::new(AfterRestore(hook)));
+        self
+    }
+
+    /// Registers a [`lambda_runtime::SnapStartResource`] (both hooks on one value) with the
+    /// runtime. Register foundations first: `before_snapshot` hooks run in the reverse order of
+    /// registration, `after_restore` hooks in the order of registration, as `lambda_runtime`
+    /// orders them; closures from [`Serve::before_snapshot`] and [`Serve::after_restore`] take
+    /// their places in the same order.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tower_lambda::lambda_runtime::{BoxFuture, Error, SnapStartResource};
+    ///
+    /// struct Pool;
+    /// impl SnapStartResource for Pool {
+    ///     fn after_restore(&self) -> BoxFuture<'_, Result<(), Error>> {
+    ///         Box::pin(async { /* reconnect */ Ok(()) })
+    ///     }
+    /// }
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).snapstart_resource(Arc::new(Pool));
+    /// ```
+    pub fn snapstart_resource(mut self, resource: Arc<dyn SnapStartResource>) -> Self {
+        self.snapstart.push(resource);
         self
     }
 
@@ -377,9 +510,11 @@ impl<S> Serve<S> {
     /// this future stops it.
     ///
     /// # Errors
-    /// On Lambda: when a required Lambda environment variable is missing, or the runtime stops
-    /// with an error (a panic in the runtime loop itself included). Locally: when the port
-    /// cannot be bound.
+    /// [`Error::Configuration`] when an option or a `TOWER_LAMBDA_*` environment variable has a
+    /// value that cannot be used. On Lambda: when a required Lambda environment variable is
+    /// missing (these two are also reported to `/runtime/init/error`, before any event is taken),
+    /// a SnapStart hook failed, or the runtime stops with an error (a panic in the runtime loop
+    /// itself included). Locally: when the port cannot be bound.
     pub async fn run<B>(self) -> Result<(), Error>
     where
         S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
@@ -392,8 +527,10 @@ impl<S> Serve<S> {
         let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
         let config = self.config.with_environment(on_lambda);
         if on_lambda {
-            runtime::in_own_task(runtime::run(self.service, config, self.on_shutdown)).await
+            let run = runtime::run(self.service, config, self.on_shutdown, self.snapstart);
+            runtime::in_own_task(run).await
         } else {
+            let config = config?;
             let address = config.local_address();
             local::run(self.service, address, config, self.on_shutdown).await
         }

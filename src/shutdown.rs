@@ -99,9 +99,23 @@ pub(crate) async fn signal() {
     }
 }
 
+/// The no-op extension that makes Lambda send SIGTERM; see [`register_extension`].
+#[derive(Clone)]
+pub(crate) struct Extension {
+    restored: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Extension {
+    /// Tells the extension that the microVM was restored from a SnapStart snapshot: its pending
+    /// request for the next event is on a dead connection, so it asks again on a new one.
+    pub(crate) fn restored(&self) {
+        self.restored.notify_one();
+    }
+}
+
 /// Lambda sends SIGTERM only to functions that have an extension; registers a no-op one so that
 /// a shutdown hook can run (cargo feature `graceful-shutdown`).
-pub(crate) async fn register_extension() {
+pub(crate) async fn register_extension() -> Option<Extension> {
     #[cfg(feature = "graceful-shutdown")]
     {
         let registered = lambda_extension::Extension::new()
@@ -111,19 +125,66 @@ pub(crate) async fn register_extension() {
             .await;
         match registered {
             Ok(extension) => {
-                tokio::spawn(async move {
-                    // It never receives an event; it only keeps Lambda's extension contract.
-                    let _ = extension.run().await;
-                });
+                let handle = Extension {
+                    restored: std::sync::Arc::default(),
+                };
+                tokio::spawn(wait_for_events(
+                    extension.extension_id,
+                    std::sync::Arc::clone(&handle.restored),
+                ));
+                return Some(handle);
             }
             Err(error) => tracing::warn!(
                 %error,
                 "could not register the no-op extension that makes Lambda send SIGTERM; the shutdown hook runs only on signals sent otherwise"
             ),
         }
+        None
     }
     #[cfg(not(feature = "graceful-shutdown"))]
-    tracing::warn!(
-        "a shutdown hook is set, but Lambda sends SIGTERM only to functions with an extension: enable tower-lambda's `graceful-shutdown` feature to register one"
-    );
+    {
+        tracing::warn!(
+            "a shutdown hook is set, but Lambda sends SIGTERM only to functions with an extension: enable tower-lambda's `graceful-shutdown` feature to register one"
+        );
+        None
+    }
+}
+
+/// The extension's side of Lambda's contract: it keeps a request for its next event pending (it
+/// registered for none, so none comes). After a SnapStart restore that request is on a dead
+/// connection, so it is dropped and made again on a new client.
+#[cfg(feature = "graceful-shutdown")]
+async fn wait_for_events(extension_id: String, restored: std::sync::Arc<tokio::sync::Notify>) {
+    let Ok(endpoint) = crate::streaming::endpoint() else {
+        return;
+    };
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let client = lambda_runtime_api_client::PooledClient::builder()
+            .with_endpoint(endpoint.clone())
+            .build();
+        let request = lambda_runtime_api_client::build_request()
+            .method(http::Method::GET)
+            .header("lambda-extension-identifier", extension_id.as_str())
+            .uri("/2020-01-01/extension/event/next")
+            .body(lambda_runtime_api_client::body::Body::empty());
+        let Ok(request) = request else {
+            return;
+        };
+        tokio::select! {
+            answer = client.call(request) => {
+                match answer {
+                    Ok(answer) if answer.status().is_success() => {
+                        pause = Duration::from_millis(10);
+                        continue;
+                    }
+                    Ok(answer) => tracing::warn!(status = %answer.status(), "the Extensions API refused the no-op extension's request for its next event"),
+                    Err(error) => tracing::debug!(%error, "the no-op extension's request for its next event failed; asking again"),
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            () = restored.notified() => {}
+        }
+    }
 }

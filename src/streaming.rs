@@ -25,7 +25,8 @@ use crate::body::Body;
 use crate::config::Config;
 use crate::error::{panic_message, BoxError, Error, InvocationError};
 use crate::headers::{self, Cookies, SingleValue};
-use crate::invoke::{call_service, deadline_response, on_failure, time_budget};
+use crate::invoke::{call_service, deadline_response, on_failure, status_failure, time_budget};
+use crate::logging::Outcome;
 use crate::source::Source;
 
 /// The header that carries the Runtime API's invocation id, echoed on every answer.
@@ -38,21 +39,31 @@ pub(crate) fn can_stream(source: Source) -> bool {
     matches!(source, Source::FunctionUrl | Source::RestApi)
 }
 
-/// The Runtime API client the streamed answers are posted with.
-pub(crate) struct Client(lambda_runtime_api_client::Client);
+/// The Runtime API's address, from `AWS_LAMBDA_RUNTIME_API`.
+pub(crate) fn endpoint() -> Result<http::Uri, Error> {
+    let endpoint = std::env::var("AWS_LAMBDA_RUNTIME_API").unwrap_or_default();
+    http::Uri::try_from(endpoint.as_str()).map_err(|_| Error::LambdaEnvironment {
+        variable: "AWS_LAMBDA_RUNTIME_API",
+        problem: "is not a valid address",
+    })
+}
+
+/// The Runtime API client the streamed answers are posted with; its connections are rebuilt
+/// after a SnapStart restore ([`Client::reset_pool`]).
+pub(crate) struct Client(lambda_runtime_api_client::PooledClient);
 
 impl Client {
     pub(crate) fn from_env() -> Result<Self, Error> {
-        let endpoint = std::env::var("AWS_LAMBDA_RUNTIME_API").unwrap_or_default();
-        let uri = http::Uri::try_from(endpoint.as_str()).map_err(|_| Error::LambdaEnvironment {
-            variable: "AWS_LAMBDA_RUNTIME_API",
-            problem: "is not a valid address",
-        })?;
-        lambda_runtime_api_client::Client::builder()
-            .with_endpoint(uri)
-            .build()
-            .map(Self)
-            .map_err(|error| Error::Runtime(error.into()))
+        Ok(Self(
+            lambda_runtime_api_client::PooledClient::builder()
+                .with_endpoint(endpoint()?)
+                .build(),
+        ))
+    }
+
+    /// Drops every connection: after a restore they are all dead.
+    pub(crate) fn reset_pool(&self) {
+        self.0.reset_pool();
     }
 }
 
@@ -61,6 +72,8 @@ pub(crate) struct Answer {
     pub(crate) client: Arc<Client>,
     pub(crate) request_id: String,
     pub(crate) invocation_id: Option<HeaderValue>,
+    /// Where the invocation log line learns how it ended.
+    pub(crate) outcome: Option<Arc<Outcome>>,
 }
 
 impl Answer {
@@ -88,7 +101,9 @@ impl Answer {
                 Err(_) => {
                     let response = deadline_response(&config, Some(&self.request_id));
                     let body = http_body_util::Full::new(Bytes::from(response.body.text));
-                    return self.stream(response.status, &response.headers, body).await;
+                    return self
+                        .stream(&config, response.status, &response.headers, body)
+                        .await;
                 }
             },
         };
@@ -96,12 +111,14 @@ impl Answer {
             Ok(response) => {
                 let (mut parts, body) = response.into_parts();
                 headers::remove_hop_by_hop(&mut parts.headers);
-                self.stream(parts.status, &parts.headers, body).await
+                self.stream(&config, parts.status, &parts.headers, body)
+                    .await
             }
             Err(failure) => match on_failure(&config, Some(&self.request_id), &failure) {
                 Ok(response) => {
                     let body = http_body_util::Full::new(Bytes::from(response.body.text));
-                    self.stream(response.status, &response.headers, body).await
+                    self.stream(&config, response.status, &response.headers, body)
+                        .await
                 }
                 Err(error) => self.fail(error).await,
             },
@@ -110,6 +127,7 @@ impl Answer {
 
     async fn stream<B>(
         self,
+        config: &Config,
         status: StatusCode,
         headers: &HeaderMap,
         body: B,
@@ -118,6 +136,9 @@ impl Answer {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        if config.fail_on_status.contains(status.as_u16()) {
+            return self.fail_on_status(config, status, body).await;
+        }
         let prelude = serde_json::to_vec(&Prelude { status, headers })?;
         let (mut sender, api_body) = ApiBody::channel();
         let mut request = self.request("response", api_body)?;
@@ -144,26 +165,28 @@ impl Answer {
             if sender.send_data(Bytes::from(prelude)).await.is_err()
                 || sender.send_data(Bytes::from_static(&[0; 8])).await.is_err()
             {
-                return;
+                return Err("tower_lambda::StreamAborted");
             }
             let mut body = std::pin::pin!(body);
+            let mut sent = 0;
             loop {
                 let next = AssertUnwindSafe(body.frame()).catch_unwind().await;
                 // Errors become `BoxError` at once: the body's own error type need not be `Send`.
                 let next =
                     next.map(|frame| frame.map(|frame| frame.map_err(Into::<BoxError>::into)));
                 let failure = match next {
-                    Ok(None) => return,
+                    Ok(None) => return Ok(sent),
                     Ok(Some(Ok(frame))) => {
                         let Ok(data) = frame.into_data() else {
                             continue;
                         };
+                        sent += data.len();
                         if sender.send_data(data).await.is_err() {
                             tracing::warn!(
                                 request_id,
                                 "the Runtime API stopped reading the streamed response"
                             );
-                            return;
+                            return Err("tower_lambda::StreamAborted");
                         }
                         continue;
                     }
@@ -185,16 +208,47 @@ impl Answer {
                     trailers.insert(ERROR_BODY, value);
                 }
                 let _ = sender.send_trailers(trailers).await;
-                return;
+                return Err("tower_lambda::StreamError");
             }
         };
-        let (posted, ()) = futures_util::future::join(self.client.0.call(request), pump).await;
+        let (posted, pumped) = futures_util::future::join(self.client.0.call(request), pump).await;
+        if let Some(outcome) = &self.outcome {
+            match pumped {
+                Ok(sent) => outcome.answered(Some(status.as_u16()), sent),
+                Err(error_type) => outcome.failed(error_type),
+            }
+        }
         check(posted?.status(), &self.request_id);
         Ok(())
     }
 
+    /// Fails the invocation for a status [`Serve::fail_on_status`](crate::Serve::fail_on_status)
+    /// lists, with the body (up to the buffered limit) as the message.
+    async fn fail_on_status<B>(
+        self,
+        config: &Config,
+        status: StatusCode,
+        body: B,
+    ) -> Result<(), BoxError>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let limited = http_body_util::Limited::new(body, config.buffered_limit);
+        let text = match AssertUnwindSafe(limited.collect()).catch_unwind().await {
+            Ok(Ok(collected)) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+            Ok(Err(error)) => format!("(the response body could not be read: {error})"),
+            Err(panic) => format!("(the response body panicked: {})", panic_message(&*panic)),
+        };
+        let error = status_failure(status, &text, Some(&self.request_id), "http");
+        self.fail(error).await
+    }
+
     /// Fails the invocation (`/error`).
     async fn fail(self, error: InvocationError) -> Result<(), BoxError> {
+        if let Some(outcome) = &self.outcome {
+            outcome.failed(error.error_type.clone());
+        }
         let diagnostic = lambda_runtime::Diagnostic::from(error);
         let body = serde_json::to_vec(&serde_json::json!({
             "errorType": diagnostic.error_type,

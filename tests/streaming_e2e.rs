@@ -10,7 +10,6 @@ mod support;
 use axum::{body::Body as AxumBody, http::header, response::AppendHeaders, routing::get, Router};
 use base64::Engine;
 use bytes::Bytes;
-use http::HeaderMap;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use support::runtime_api::RuntimeApi;
@@ -102,28 +101,6 @@ fn app(signal: Arc<Notify>) -> Router {
         )
 }
 
-/// Reads one streamed response: all its data, its trailers, and the POST's own headers.
-async fn streamed(
-    api: &mut RuntimeApi,
-    request_id: &str,
-) -> (Vec<u8>, Option<HeaderMap>, HeaderMap) {
-    let mut data = Vec::new();
-    let mut trailers = None;
-    loop {
-        let posted = api.posted().await;
-        assert_eq!(posted.request_id, request_id);
-        match posted.kind.as_str() {
-            "stream-chunk" => data.extend_from_slice(&posted.body),
-            "stream-trailers" => trailers = Some(posted.headers),
-            "stream-end" => return (data, trailers, posted.headers),
-            other => panic!(
-                "expected a streamed response, got {other}: {:?}",
-                posted.body
-            ),
-        }
-    }
-}
-
 fn split_prelude(data: &[u8]) -> (Value, &[u8]) {
     let at = data
         .windows(8)
@@ -179,7 +156,7 @@ async fn streaming_mode_through_the_real_runtime_client() {
 
     // A body failing part-way: what was sent stays sent, and the error trailers follow.
     api.send("s-2", url_event("/fail-midway"));
-    let (data, trailers, _) = streamed(&mut api, "s-2").await;
+    let (data, trailers, _) = api.streamed("s-2").await;
     let (prelude, body) = split_prelude(&data);
     assert_eq!(prelude["statusCode"], 200);
     assert_eq!(body, b"partial");
@@ -195,7 +172,7 @@ async fn streaming_mode_through_the_real_runtime_client() {
 
     // A service that panics before it has a response: a streamed 500.
     api.send("s-3", url_event("/panic"));
-    let (data, trailers, _) = streamed(&mut api, "s-3").await;
+    let (data, trailers, _) = api.streamed("s-3").await;
     let (prelude, body) = split_prelude(&data);
     assert_eq!(
         prelude,
@@ -206,7 +183,7 @@ async fn streaming_mode_through_the_real_runtime_client() {
 
     // Compressed responses stream as raw bytes, not base64.
     api.send("s-4", url_event("/gzip"));
-    let (data, _, _) = streamed(&mut api, "s-4").await;
+    let (data, _, _) = api.streamed("s-4").await;
     let (prelude, body) = split_prelude(&data);
     assert_eq!(prelude["headers"]["content-encoding"], "gzip");
     let mut decoded = String::new();
@@ -215,7 +192,7 @@ async fn streaming_mode_through_the_real_runtime_client() {
 
     // Hop-by-hop headers a service sets never reach the prelude.
     api.send("s-6", url_event("/hop-by-hop"));
-    let (data, _, _) = streamed(&mut api, "s-6").await;
+    let (data, _, _) = api.streamed("s-6").await;
     let (prelude, body) = split_prelude(&data);
     assert_eq!(
         prelude,

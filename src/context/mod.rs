@@ -452,3 +452,9 @@ impl RequestExt for http::request::Parts {
         self.extensions.client_url()
     }
 }
+
+/// The `X-Amzn-Trace-Id` values the event carried, when the invocation's own trace header (the
+/// [`Context`](lambda_runtime::Context)'s `xray_trace_id`) took their place. A request extension;
+/// a client of a Function URL can send any value, so they are kept for reference only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTraceHeader(pub Vec<http::HeaderValue>);

@@ -38,6 +38,20 @@ impl Source {
         }
     }
 
+    /// The identifier the invocation log line names the source by.
+    pub(crate) fn slug(self) -> &'static str {
+        match self {
+            Self::RestApi => "rest_api",
+            Self::HttpApiV1 => "http_api_v1",
+            Self::HttpApiV2 => "http_api_v2",
+            Self::FunctionUrl => "function_url",
+            Self::Alb { .. } => "alb",
+            Self::VpcLatticeV1 => "vpc_lattice_v1",
+            Self::VpcLatticeV2 => "vpc_lattice_v2",
+            Self::WebSocket => "websocket",
+        }
+    }
+
     /// A short name for logs and messages.
     pub(crate) fn name(self) -> &'static str {
         match self {

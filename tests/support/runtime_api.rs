@@ -1,6 +1,12 @@
 //! An in-test Lambda Runtime API on 127.0.0.1: hands out queued events on
 //! `GET /2018-06-01/runtime/invocation/next` and records what the function posts back to
-//! `.../{id}/response` and `.../{id}/error`.
+//! `.../{id}/response` and `.../{id}/error`, and to `/runtime/init/error`.
+//!
+//! It also plays the SnapStart lifecycle (`/runtime/restore/next`, answered when the test calls
+//! [`RuntimeApi::restore`], and `/runtime/restore/error`) and the Extensions API's `register`
+//! and `event/next` (which never answers: the extension registers for no events). A restore
+//! leaves every connection the function held before it silently dead, as a restored microVM
+//! finds them: the server stops reading from them, without closing them.
 
 #![allow(dead_code)]
 
@@ -14,8 +20,12 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use tokio::sync::{mpsc, Mutex};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{mpsc, Mutex, Notify};
 
 /// What the function posted for one invocation.
 ///
@@ -36,21 +46,80 @@ pub struct Posted {
 struct Shared {
     events: Arc<Mutex<mpsc::UnboundedReceiver<(String, Bytes, u128)>>>,
     posted: mpsc::UnboundedSender<Posted>,
+    lifecycle: mpsc::UnboundedSender<Posted>,
+    /// Every connection so far: its id and the switch that kills it.
+    connections: Arc<std::sync::Mutex<Vec<Connection>>>,
+    restore: Arc<Notify>,
+}
+
+/// A connection: its id and the switch that leaves it dead.
+type Connection = (u64, Arc<AtomicBool>);
+
+/// The id of the connection a request came on.
+#[derive(Clone, Copy)]
+struct ConnectionId(u64);
+
+/// A connection that can be left silently dead: once `dead`, nothing more is read from it or
+/// written to it, and it stays open.
+struct Killable<T> {
+    io: T,
+    dead: Arc<AtomicBool>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Killable<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.dead.load(Ordering::SeqCst) {
+            return Poll::Pending;
+        }
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Killable<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.dead.load(Ordering::SeqCst) {
+            return Poll::Pending;
+        }
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
 
 pub struct RuntimeApi {
     pub address: SocketAddr,
     events: mpsc::UnboundedSender<(String, Bytes, u128)>,
     posted: mpsc::UnboundedReceiver<Posted>,
+    lifecycle: mpsc::UnboundedReceiver<Posted>,
+    restore: Arc<Notify>,
 }
 
 impl RuntimeApi {
     pub async fn start() -> Self {
         let (event_tx, event_rx) = mpsc::unbounded_channel();
         let (posted_tx, posted_rx) = mpsc::unbounded_channel();
+        let restore = Arc::new(Notify::new());
+        let (lifecycle_tx, lifecycle_rx) = mpsc::unbounded_channel();
         let shared = Shared {
             events: Arc::new(Mutex::new(event_rx)),
             posted: posted_tx,
+            lifecycle: lifecycle_tx,
+            connections: Arc::default(),
+            restore: Arc::clone(&restore),
         };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -59,15 +128,66 @@ impl RuntimeApi {
                 post(response),
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-            .with_state(shared);
+            .route("/2018-06-01/runtime/init/error", post(lifecycle_error))
+            .route("/2018-06-01/runtime/restore/error", post(lifecycle_error))
+            .route("/2018-06-01/runtime/restore/next", get(restore_next))
+            .route("/2020-01-01/extension/register", post(register_extension))
+            .route("/2020-01-01/extension/event/next", get(extension_next))
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let ids = AtomicU64::new(0);
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let id = ids.fetch_add(1, Ordering::SeqCst);
+                let dead = Arc::new(AtomicBool::new(false));
+                shared
+                    .connections
+                    .lock()
+                    .unwrap()
+                    .push((id, Arc::clone(&dead)));
+                let app = app.clone();
+                let service = hyper::service::service_fn(
+                    move |mut request: Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(ConnectionId(id));
+                        let mut app = app.clone();
+                        async move {
+                            use tower::Service;
+                            app.call(request.map(axum::body::Body::new)).await
+                        }
+                    },
+                );
+                let io = hyper_util::rt::TokioIo::new(Killable { io: stream, dead });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new().serve_connection(io, service),
+                );
+            }
+        });
         Self {
             address,
             events: event_tx,
             posted: posted_rx,
+            lifecycle: lifecycle_rx,
+            restore,
         }
+    }
+
+    /// The next lifecycle call the function made (`"init-error"`, `"restore-next"`,
+    /// `"restore-error"`, `"extension-register"`, `"extension-next"`), waiting up to 30 s.
+    pub async fn lifecycle(&mut self) -> Posted {
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.lifecycle.recv())
+            .await
+            .expect("the function made a lifecycle call within 30 s")
+            .expect("the runtime API is running")
+    }
+
+    /// Lets the pending `/runtime/restore/next` answer: the microVM is restored. Every
+    /// connection the function held goes silently dead first.
+    pub fn restore(&self) {
+        self.restore.notify_one();
     }
 
     /// Queues an event under a request id, with a deadline 30 s away.
@@ -98,6 +218,25 @@ impl RuntimeApi {
             .await
             .expect("the function posted a result within 30 s")
             .expect("the runtime API is running")
+    }
+
+    /// Reads one streamed response: all its data, its trailers, and the POST's own headers.
+    pub async fn streamed(&mut self, request_id: &str) -> (Vec<u8>, Option<HeaderMap>, HeaderMap) {
+        let mut data = Vec::new();
+        let mut trailers = None;
+        loop {
+            let posted = self.posted().await;
+            assert_eq!(posted.request_id, request_id);
+            match posted.kind.as_str() {
+                "stream-chunk" => data.extend_from_slice(&posted.body),
+                "stream-trailers" => trailers = Some(posted.headers),
+                "stream-end" => return (data, trailers, posted.headers),
+                other => panic!(
+                    "expected a streamed response, got {other}: {:?}",
+                    posted.body
+                ),
+            }
+        }
     }
 
     /// Sets the environment the Lambda runtime reads to point at this server.
@@ -200,4 +339,87 @@ async fn error(
         headers,
     });
     StatusCode::ACCEPTED
+}
+
+/// `/runtime/init/error` and `/runtime/restore/error`: posted as `"init-error"` or
+/// `"restore-error"`.
+async fn lifecycle_error(State(shared): State<Shared>, request: Request) -> StatusCode {
+    let kind = if request.uri().path().contains("/init/") {
+        "init-error"
+    } else {
+        "restore-error"
+    };
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let _ = shared.lifecycle.send(Posted {
+        request_id: String::new(),
+        kind: kind.into(),
+        error_type: parts
+            .headers
+            .get("lambda-runtime-function-error-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body,
+        headers: parts.headers,
+    });
+    StatusCode::ACCEPTED
+}
+
+/// `/runtime/restore/next`: posted as `"restore-next"` when asked, answered when the test calls
+/// [`RuntimeApi::restore`]; every other connection is then dead, and this one closes after the
+/// answer.
+async fn restore_next(
+    State(shared): State<Shared>,
+    axum::Extension(ConnectionId(this)): axum::Extension<ConnectionId>,
+) -> impl IntoResponse {
+    let _ = shared.lifecycle.send(Posted {
+        request_id: String::new(),
+        kind: "restore-next".into(),
+        error_type: None,
+        body: Bytes::new(),
+        headers: HeaderMap::new(),
+    });
+    shared.restore.notified().await;
+    for (id, dead) in shared.connections.lock().unwrap().iter() {
+        if *id != this {
+            dead.store(true, Ordering::SeqCst);
+        }
+    }
+    ([("connection", "close")], "")
+}
+
+/// The Extensions API's `register`: posted as `"extension-register"`.
+async fn register_extension(State(shared): State<Shared>, headers: HeaderMap) -> impl IntoResponse {
+    let _ = shared.lifecycle.send(Posted {
+        request_id: String::new(),
+        kind: "extension-register".into(),
+        error_type: None,
+        body: Bytes::new(),
+        headers,
+    });
+    (
+        [("lambda-extension-identifier", "extension-1")],
+        axum::Json(serde_json::json!({
+            "functionName": "test-function",
+            "functionVersion": "$LATEST",
+            "handler": "bootstrap",
+        })),
+    )
+}
+
+/// The Extensions API's `event/next`: posted as `"extension-next"`, never answered.
+async fn extension_next(State(shared): State<Shared>, headers: HeaderMap) -> StatusCode {
+    let _ = shared.lifecycle.send(Posted {
+        request_id: String::new(),
+        kind: "extension-next".into(),
+        error_type: None,
+        body: Bytes::new(),
+        headers,
+    });
+    std::future::pending::<()>().await;
+    StatusCode::OK
 }
