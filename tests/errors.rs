@@ -277,3 +277,68 @@ async fn a_body_that_fails_midway_gets_500() {
     assert_eq!(response["statusCode"], 500);
     assert_eq!(response["body"], "Internal Server Error");
 }
+
+#[tokio::test]
+async fn statuses_listed_in_fail_on_status_fail_the_invocation_with_the_body_as_message() {
+    let app = Router::new()
+        .route(
+            "/busy",
+            get(|| async { (http::StatusCode::SERVICE_UNAVAILABLE, "try again in 5 s") }),
+        )
+        .route("/gone", get(|| async { http::StatusCode::GONE }))
+        .route("/teapot", get(|| async { http::StatusCode::IM_A_TEAPOT }))
+        .route("/ok", get(|| async { "fine" }))
+        .route("/panic", get(|| async { panic!("boom") as &'static str }));
+    let serve = Serve::new(app)
+        .fail_on_status(500..=599)
+        .fail_on_status(410..411);
+
+    let error = serve
+        .invoke(rest_event("GET", "/busy").to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.error_type(), error.message()),
+        ("tower_lambda::Status503", "try again in 5 s")
+    );
+    // An empty body: the reason phrase.
+    let error = serve
+        .invoke(http_v2_event("/gone").to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.error_type(), error.message()),
+        ("tower_lambda::Status410", "Gone")
+    );
+    // The adapter's own 500 (a panicking service) and 400 (an unusable request) count too.
+    let error = serve
+        .invoke(http_v2_event("/panic").to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_type(), "tower_lambda::Status500");
+    let error = Serve::new(Router::new())
+        .fail_on_status(400..=400)
+        .invoke(rest_event("GE T", "/").to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_type(), "tower_lambda::Status400");
+    assert!(error.message().contains("invalid HTTP method"), "{error}");
+    // Statuses not listed are answered as usual.
+    assert_eq!(
+        invoke_json(&serve, &http_v2_event("/teapot")).await["statusCode"],
+        418
+    );
+    assert_eq!(
+        invoke_json(&serve, &http_v2_event("/ok")).await["statusCode"],
+        200
+    );
+    // Without the option nothing fails.
+    let plain = Serve::new(Router::new().route(
+        "/busy",
+        get(|| async { (http::StatusCode::SERVICE_UNAVAILABLE, "try again in 5 s") }),
+    ));
+    assert_eq!(
+        invoke_json(&plain, &http_v2_event("/busy")).await["statusCode"],
+        503
+    );
+}

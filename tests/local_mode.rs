@@ -303,3 +303,21 @@ async fn events_posted_locally_run_as_on_lambda() {
     let answer = send(address, "GET", "/hello/you", &[], b"").await;
     assert_eq!(answer.text(), "you", "other routes are plain HTTP");
 }
+
+#[tokio::test]
+async fn serve_installs_the_default_subscriber_only_with_its_feature() {
+    // An unusable option stops `serve` right after the logging set-up.
+    let stopped = tower_lambda::Serve::new(Router::new())
+        .events_path("/")
+        .run()
+        .await;
+    assert!(
+        matches!(stopped, Err(tower_lambda::Error::Configuration { .. })),
+        "{stopped:?}"
+    );
+    // Other tests here run `serve` too, and no test installs a subscriber of its own.
+    assert_eq!(
+        tracing::dispatcher::has_been_set(),
+        cfg!(feature = "default-subscriber")
+    );
+}

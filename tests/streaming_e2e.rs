@@ -79,6 +79,19 @@ fn app(signal: Arc<Notify>) -> Router {
             get(|| async { panic!("no response at all") as &'static str }),
         )
         .route(
+            "/busy",
+            get(|| async {
+                let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                    Ok(Bytes::from_static(b"overloaded, ")),
+                    Ok(Bytes::from_static(b"retry later")),
+                ];
+                (
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    AxumBody::from_stream(futures_util::stream::iter(chunks)),
+                )
+            }),
+        )
+        .route(
             "/hop-by-hop",
             get(|| async {
                 (
@@ -117,6 +130,7 @@ async fn streaming_mode_through_the_real_runtime_client() {
     let mut api = RuntimeApi::start().await;
     api.set_lambda_env();
     std::env::set_var("TOWER_LAMBDA_RESPONSE_MODE", "streaming");
+    std::env::set_var("TOWER_LAMBDA_ERROR_STATUS_CODES", "503");
     let signal = Arc::new(Notify::new());
     let server = tokio::spawn(tower_lambda::serve(app(Arc::clone(&signal))));
 
@@ -180,6 +194,20 @@ async fn streaming_mode_through_the_real_runtime_client() {
     );
     assert_eq!(body, b"Internal Server Error");
     assert!(trailers.is_none());
+
+    // A status TOWER_LAMBDA_ERROR_STATUS_CODES lists fails the invocation instead of streaming,
+    // with the whole body as the message.
+    api.send("s-7", url_event("/busy"));
+    let posted = api.posted().await;
+    assert_eq!(
+        (posted.request_id.as_str(), posted.kind.as_str()),
+        ("s-7", "error")
+    );
+    let error: Value = serde_json::from_slice(&posted.body).unwrap();
+    assert_eq!(
+        error,
+        json!({"errorType": "tower_lambda::Status503", "errorMessage": "overloaded, retry later"})
+    );
 
     // Compressed responses stream as raw bytes, not base64.
     api.send("s-4", url_event("/gzip"));
