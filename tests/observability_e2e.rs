@@ -81,6 +81,38 @@ async fn one_json_line_per_invocation_trace_header_and_failing_statuses() {
     tower_lambda::lambda_runtime::tracing::init_default_subscriber_with_writer(move || {
         writer.clone()
     });
+
+    // Local mode first (before the Lambda environment is set): its access line's latency reads
+    // as milliseconds to the microsecond.
+    let port = support::http::free_port();
+    let local = tokio::spawn(Serve::new(app()).local_port(port).run());
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut answer = None;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(address).await.is_ok() {
+            answer = Some(support::http::send(address, "GET", "/busy", &[], b"").await);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(answer.map(|a| a.status), Some(503));
+    local.abort();
+    let access = String::from_utf8_lossy(&captured.0.lock().unwrap())
+        .lines()
+        .find(|line| line.contains(r#""message":"request""#))
+        .map(str::to_owned)
+        .expect("an access line");
+    let latency = access
+        .split(r#""latency_ms":"#)
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .expect("a latency");
+    let decimals = latency.split('.').nth(1).unwrap_or("");
+    assert!(
+        latency.parse::<f64>().is_ok() && decimals.len() <= 3,
+        "{access}"
+    );
+
     let mut api = RuntimeApi::start().await;
     api.set_lambda_env();
     let server = tokio::spawn(Serve::new(app()).fail_on_status(500..=599).run());
