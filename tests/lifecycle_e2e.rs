@@ -8,10 +8,11 @@
 mod support;
 
 use http::{Request, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use support::runtime_api::RuntimeApi;
 use tower_lambda::lambda_runtime::{BoxFuture, SnapStartResource};
+use tower_lambda::testing::{EventBuilder, Shape};
 use tower_lambda::{Body, Error, Serve};
 
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -23,16 +24,6 @@ async fn app(request: Request<Body>) -> Result<Response<String>, std::convert::I
         .header("content-type", "text/plain")
         .body(format!("{} after the restore", request.uri().path()))
         .unwrap())
-}
-
-fn event(domain: &str, path: &str) -> String {
-    json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-        "headers": {"host": domain},
-        "requestContext": {"domainName": domain, "http": {"method": "GET"}},
-        "isBase64Encoded": false
-    })
-    .to_string()
 }
 
 /// A resource whose hooks write to the log.
@@ -59,6 +50,14 @@ fn hook(
         log.lock().unwrap().push(entry);
         std::future::ready(Ok(()))
     }
+}
+
+/// The next lifecycle call, which must be `kind`, and its JSON body.
+async fn reported(api: &mut RuntimeApi, kind: &str) -> (Option<String>, Value) {
+    let reported = api.lifecycle().await;
+    assert_eq!(reported.kind, kind);
+    let body = serde_json::from_slice(&reported.body).unwrap();
+    (reported.error_type, body)
 }
 
 fn clear_env() {
@@ -117,7 +116,7 @@ async fn snapstart_hooks_run_in_order_and_both_response_modes_work_after_the_res
     // A buffered answer (HTTP APIs cannot stream) and a streamed one (Function URL).
     api.send(
         "buffered",
-        event("abc.execute-api.us-east-1.amazonaws.com", "/one"),
+        EventBuilder::new(Shape::HttpApiV2, "GET", "/one").build(),
     );
     let posted = api.posted().await;
     assert_eq!(
@@ -127,7 +126,10 @@ async fn snapstart_hooks_run_in_order_and_both_response_modes_work_after_the_res
     let response: Value = serde_json::from_slice(&posted.body).unwrap();
     assert_eq!(response["body"], "/one after the restore");
 
-    api.send("streamed", event("u.lambda-url.us-east-1.on.aws", "/two"));
+    api.send(
+        "streamed",
+        EventBuilder::new(Shape::FunctionUrl, "GET", "/two").build(),
+    );
     let (data, trailers, _) = api.streamed("streamed").await;
     assert!(trailers.is_none());
     assert!(
@@ -162,9 +164,7 @@ async fn a_failing_after_restore_hook_is_reported_to_restore_error_and_stops_ser
     let server = tokio::spawn(serve.run());
     assert_eq!(api.lifecycle().await.kind, "restore-next");
     api.restore();
-    let reported = api.lifecycle().await;
-    assert_eq!(reported.kind, "restore-error");
-    let body: Value = serde_json::from_slice(&reported.body).unwrap();
+    let (_, body) = reported(&mut api, "restore-error").await;
     assert_eq!(body["errorMessage"], "the database is unreachable");
     let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), server)
         .await
@@ -189,9 +189,8 @@ async fn a_failing_before_snapshot_hook_is_reported_to_init_error_and_no_restore
         .await
         .unwrap();
     assert!(matches!(stopped, Err(Error::Runtime(_))), "{stopped:?}");
-    let reported = api.lifecycle().await;
-    assert_eq!(reported.kind, "init-error");
-    let body: Value = serde_json::from_slice(&reported.body).unwrap();
+    // The first lifecycle call: the runtime never asked for the restore.
+    let (_, body) = reported(&mut api, "init-error").await;
     assert_eq!(body["errorMessage"], "cannot flush");
     clear_env();
 }
@@ -212,13 +211,8 @@ async fn misconfiguration_is_reported_to_init_error_and_returned() {
         (*setting, value.as_str()),
         ("TOWER_LAMBDA_RESPONSE_MODE", "fast")
     );
-    let reported = api.lifecycle().await;
-    assert_eq!(reported.kind, "init-error");
-    assert_eq!(
-        reported.error_type.as_deref(),
-        Some("tower_lambda::Configuration")
-    );
-    let body: Value = serde_json::from_slice(&reported.body).unwrap();
+    let (error_type, body) = reported(&mut api, "init-error").await;
+    assert_eq!(error_type.as_deref(), Some("tower_lambda::Configuration"));
     assert_eq!(body["errorType"], "tower_lambda::Configuration");
     assert_eq!(
         body["errorMessage"],
@@ -241,7 +235,7 @@ async fn misconfiguration_is_reported_to_init_error_and_returned() {
         ),
         "{stopped:?}"
     );
-    let body: Value = serde_json::from_slice(&api.lifecycle().await.body).unwrap();
+    let (_, body) = reported(&mut api, "init-error").await;
     assert!(
         body["errorMessage"]
             .as_str()
@@ -263,9 +257,9 @@ async fn misconfiguration_is_reported_to_init_error_and_returned() {
         ),
         "{stopped:?}"
     );
-    let reported = api.lifecycle().await;
+    let (error_type, _) = reported(&mut api, "init-error").await;
     assert_eq!(
-        reported.error_type.as_deref(),
+        error_type.as_deref(),
         Some("tower_lambda::LambdaEnvironment")
     );
     api.set_lambda_env();

@@ -14,6 +14,7 @@ use http::HeaderMap;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use support::runtime_api::RuntimeApi;
+use tower_lambda::testing::{EventBuilder, Shape};
 use tower_lambda::{EventTraceHeader, Serve};
 
 /// What the runtime gives every invocation of the in-test Runtime API.
@@ -34,17 +35,11 @@ impl std::io::Write for Captured {
 }
 
 fn url_event(path: &str, trace: Option<&str>) -> String {
-    let mut headers = json!({"host": "u.lambda-url.us-east-1.on.aws"});
-    if let Some(trace) = trace {
-        headers["x-amzn-trace-id"] = json!(trace);
+    let event = EventBuilder::new(Shape::FunctionUrl, "GET", path);
+    match trace {
+        Some(trace) => event.header("x-amzn-trace-id", trace).build(),
+        None => event.build(),
     }
-    json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {"domainName": "u.lambda-url.us-east-1.on.aws", "http": {"method": "GET"}},
-        "isBase64Encoded": false
-    })
-    .to_string()
 }
 
 /// `/` answers with the trace headers it saw; `/busy` is a 503.
