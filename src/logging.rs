@@ -199,8 +199,63 @@ pub(crate) fn millis(duration: std::time::Duration) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::millis;
+    use super::{millis, Ended, Line};
+    use crate::config::Config;
+    use crate::invoke::prepare;
     use std::time::Duration;
+
+    fn described(config: &Config, event: &'static str) -> Line {
+        let mut context = lambda_runtime::Context::default();
+        context.request_id = "r-1".to_owned();
+        let mut line = Line::start(Some(tracing::Level::INFO), &context).unwrap();
+        line.describe(&prepare(
+            config,
+            bytes::Bytes::from_static(event.as_bytes()),
+        ));
+        line
+    }
+
+    #[test]
+    fn the_line_names_each_kind_of_event_by_its_trigger_and_source() {
+        let events = Config {
+            events_path: Some("/events".to_owned()),
+            ..Config::default()
+        };
+        let sqs = described(
+            &events,
+            r#"{"Records": [{"eventSource": "aws:sqs", "body": "x"}]}"#,
+        );
+        assert_eq!((sqs.trigger, sqs.source), ("pubsub", "sqs"));
+        assert_eq!(sqs.path.as_deref(), Some("/events/sqs"));
+        let schedule = described(
+            &events,
+            r#"{"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}"#,
+        );
+        assert_eq!((schedule.trigger, schedule.source), ("timer", "schedule"));
+        let s3 = described(&events, r#"{"Records": [{"eventSource": "aws:s3"}]}"#);
+        assert_eq!((s3.trigger, s3.source), ("datasource", "s3"));
+        let http = described(
+            &events,
+            r#"{"version": "2.0", "rawPath": "/a", "rawQueryString": "", "requestContext": {"http": {"method": "PUT"}, "domainName": "x.lambda-url.us-east-1.on.aws"}}"#,
+        );
+        assert_eq!((http.trigger, http.source), ("http", "function_url"));
+        assert_eq!(
+            (
+                http.method.as_ref().map(http::Method::as_str),
+                http.path.as_deref()
+            ),
+            (Some("PUT"), Some("/a"))
+        );
+        // Without the events path, an SQS event fails at once, and the line says how.
+        let refused = described(
+            &Config::default(),
+            r#"{"Records": [{"eventSource": "aws:sqs"}]}"#,
+        );
+        assert!(matches!(
+            refused.outcome.0.get(),
+            Some(Ended::Failed(error_type)) if error_type == "tower_lambda::UnsupportedEvent"
+        ));
+    }
 
     #[test]
     fn durations_read_as_milliseconds_to_the_microsecond() {
