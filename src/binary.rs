@@ -44,6 +44,22 @@ pub(crate) struct MediaPattern {
 }
 
 impl MediaPattern {
+    /// Whether `pattern` is a media type pattern: `type/subtype`, `type/*`, `*/*` or `type`
+    /// (read as `type/*`), each part an HTTP token, parameters allowed.
+    pub(crate) fn is_valid(pattern: &str) -> bool {
+        let token = |part: &str| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        };
+        let essence = essence(pattern);
+        match essence.split_once('/') {
+            Some((kind, subtype)) => token(kind) && token(subtype),
+            None => token(essence),
+        }
+    }
+
     pub(crate) fn parse(pattern: &str) -> Self {
         let essence = essence(pattern).to_ascii_lowercase();
         let (kind, subtype) = essence.split_once('/').unwrap_or((&essence, "*"));

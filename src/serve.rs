@@ -71,9 +71,20 @@ impl<S> Serve<S> {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        self.config
-            .binary_media_types
-            .extend(types.into_iter().map(|t| MediaPattern::parse(t.as_ref())));
+        for pattern in types {
+            let pattern = pattern.as_ref();
+            if !MediaPattern::is_valid(pattern) {
+                self.misconfigured(
+                    "Serve::binary_media_types",
+                    pattern,
+                    "media type patterns: `type/subtype`, `type/*` or `*/*`",
+                );
+                continue;
+            }
+            self.config
+                .binary_media_types
+                .push(MediaPattern::parse(pattern));
+        }
         self
     }
 
@@ -151,8 +162,23 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).buffered_response_limit(1024 * 1024);
     /// ```
     pub fn buffered_response_limit(mut self, bytes: usize) -> Self {
+        if bytes == 0 {
+            self.misconfigured(
+                "Serve::buffered_response_limit",
+                "0",
+                "a number of bytes above 0 (Lambda's own limit is 6 MB)",
+            );
+            return self;
+        }
         self.config.buffered_limit = bytes;
         self
+    }
+
+    /// Records the first option set to a value that cannot be used; `run` reports it.
+    fn misconfigured(&mut self, setting: &'static str, value: &str, expected: &'static str) {
+        self.config
+            .misconfigured
+            .get_or_insert_with(|| config::Misconfigured::new(setting, value.to_owned(), expected));
     }
 
     /// Answer `504 Gateway Timeout` (`text/plain`, saying why) `margin` before the invocation's
@@ -234,7 +260,9 @@ impl<S> Serve<S> {
     pub fn events_path(mut self, path: impl Into<String>) -> Self {
         match config::events_path(&path.into(), "Serve::events_path") {
             Ok(path) => self.config.events_path = path,
-            Err(problem) => self.config.misconfigured = Some(problem),
+            Err(problem) => {
+                self.config.misconfigured.get_or_insert(problem);
+            }
         }
         self
     }
@@ -439,7 +467,8 @@ impl<S> Serve<S> {
     ///
     /// # Errors
     /// When the invocation as a whole fails, as it would on Lambda: the event is not an HTTP
-    /// event, or the service failed under [`ErrorPolicy::FailInvocation`].
+    /// event, or the service failed under [`ErrorPolicy::FailInvocation`]; and
+    /// (`tower_lambda::Configuration`) when an option was set to a value that cannot be used.
     pub async fn invoke<B>(&self, event: impl AsRef<[u8]>) -> Result<String, InvocationError>
     where
         S: Service<Request<Body>, Response = Response<B>> + Clone,
@@ -459,6 +488,12 @@ impl<S> Serve<S> {
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
+        if let Some(problem) = &self.config.misconfigured {
+            return Err(InvocationError {
+                error_type: "tower_lambda::Configuration".into(),
+                message: Error::from(problem.clone()).to_string(),
+            });
+        }
         let response = invoke::invoke(self.service.clone(), &self.config, event).await?;
         serde_json::to_string(&response).map_err(|error| InvocationError {
             error_type: "tower_lambda::Internal".into(),

@@ -342,3 +342,52 @@ async fn statuses_listed_in_fail_on_status_fail_the_invocation_with_the_body_as_
         503
     );
 }
+
+#[tokio::test]
+async fn an_option_set_to_a_value_that_cannot_be_used_is_refused_naming_it() {
+    for (serve, setting, value) in [
+        (
+            Serve::new(Router::new()).binary_media_types(["image/png", "image /png"]),
+            "Serve::binary_media_types",
+            "image /png",
+        ),
+        (
+            Serve::new(Router::new()).binary_media_types([""]),
+            "Serve::binary_media_types",
+            "",
+        ),
+        (
+            Serve::new(Router::new()).buffered_response_limit(0),
+            "Serve::buffered_response_limit",
+            "0",
+        ),
+        (
+            Serve::new(Router::new()).events_path("/"),
+            "Serve::events_path",
+            "/",
+        ),
+    ] {
+        let error = serve
+            .invoke(http_v2_event("/").to_string())
+            .await
+            .unwrap_err();
+        assert_eq!(error.error_type(), "tower_lambda::Configuration");
+        assert!(
+            error
+                .message()
+                .starts_with(&format!("{setting} is {value:?}, but it takes ")),
+            "{error}"
+        );
+    }
+    // Valid patterns pass.
+    let serve = Serve::new(Router::new()).binary_media_types([
+        "image/*",
+        "*/*",
+        "application/vnd.api+json; q=1",
+        "font",
+    ]);
+    assert_eq!(
+        invoke_json(&serve, &http_v2_event("/")).await["statusCode"],
+        404
+    );
+}
