@@ -10,7 +10,7 @@ mod support;
 use http::{Request, Response};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
-use support::runtime_api::RuntimeApi;
+use support::runtime_api::{Restore, RuntimeApi};
 use tower_lambda::lambda_runtime::{BoxFuture, SnapStartResource};
 use tower_lambda::testing::{EventBuilder, Shape};
 use tower_lambda::{Body, Error, Serve};
@@ -72,6 +72,17 @@ fn clear_env() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapstart_hooks_run_in_order_and_both_response_modes_work_after_the_restore() {
+    snapstart_round(Restore::LeaveDead).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_when_the_restore_closes_every_earlier_connection() {
+    snapstart_round(Restore::Close).await;
+}
+
+/// Hooks, a restore that does `restore` to every connection the function held, then a buffered
+/// and a streamed answer.
+async fn snapstart_round(restore: Restore) {
     let _turn = TURN.lock().await;
     let mut api = RuntimeApi::start().await;
     api.set_lambda_env();
@@ -99,7 +110,7 @@ async fn snapstart_hooks_run_in_order_and_both_response_modes_work_after_the_res
     );
 
     // Restored: every connection the function held is dead.
-    api.restore();
+    api.restore_as(restore);
     let again = api.lifecycle().await;
     assert_eq!(
         again.kind, "extension-next",

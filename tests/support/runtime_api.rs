@@ -21,7 +21,7 @@ use axum::{
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -50,20 +50,36 @@ struct Shared {
     /// Every connection so far: its id and the switch that kills it.
     connections: Arc<std::sync::Mutex<Vec<Connection>>>,
     restore: Arc<Notify>,
+    restore_mode: Arc<std::sync::Mutex<Restore>>,
 }
 
-/// A connection: its id and the switch that leaves it dead.
-type Connection = (u64, Arc<AtomicBool>);
+/// A connection: its id and the switch that ends it ([`ALIVE`], [`DEAD`] or [`CLOSED`]).
+type Connection = (u64, Arc<AtomicU8>);
+
+const ALIVE: u8 = 0;
+/// Nothing more is read from it or written to it, and it stays open.
+const DEAD: u8 = 1;
+/// Closed by the server.
+const CLOSED: u8 = 2;
+
+/// What a restore does to the connections the function held before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restore {
+    /// They stay open but nothing more goes through them (no FIN, no RST).
+    LeaveDead,
+    /// The server closes them.
+    Close,
+}
 
 /// The id of the connection a request came on.
 #[derive(Clone, Copy)]
 struct ConnectionId(u64);
 
-/// A connection that can be left silently dead: once `dead`, nothing more is read from it or
-/// written to it, and it stays open.
+/// A connection that can be left silently dead (nothing more is read from it or written to it,
+/// and it stays open) or closed.
 struct Killable<T> {
     io: T,
-    dead: Arc<AtomicBool>,
+    state: Arc<AtomicU8>,
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Killable<T> {
@@ -72,10 +88,11 @@ impl<T: AsyncRead + Unpin> AsyncRead for Killable<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        if self.dead.load(Ordering::SeqCst) {
-            return Poll::Pending;
+        match self.state.load(Ordering::SeqCst) {
+            DEAD => Poll::Pending,
+            CLOSED => Poll::Ready(Ok(())),
+            _ => Pin::new(&mut self.io).poll_read(cx, buf),
         }
-        Pin::new(&mut self.io).poll_read(cx, buf)
     }
 }
 
@@ -85,10 +102,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Killable<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        if self.dead.load(Ordering::SeqCst) {
-            return Poll::Pending;
+        match self.state.load(Ordering::SeqCst) {
+            DEAD => Poll::Pending,
+            CLOSED => Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+            _ => Pin::new(&mut self.io).poll_write(cx, buf),
         }
-        Pin::new(&mut self.io).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -106,6 +124,7 @@ pub struct RuntimeApi {
     posted: mpsc::UnboundedReceiver<Posted>,
     lifecycle: mpsc::UnboundedReceiver<Posted>,
     restore: Arc<Notify>,
+    restore_mode: Arc<std::sync::Mutex<Restore>>,
 }
 
 impl RuntimeApi {
@@ -120,7 +139,9 @@ impl RuntimeApi {
             lifecycle: lifecycle_tx,
             connections: Arc::default(),
             restore: Arc::clone(&restore),
+            restore_mode: Arc::new(std::sync::Mutex::new(Restore::LeaveDead)),
         };
+        let restore_mode = Arc::clone(&shared.restore_mode);
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route(
@@ -143,12 +164,12 @@ impl RuntimeApi {
                     return;
                 };
                 let id = ids.fetch_add(1, Ordering::SeqCst);
-                let dead = Arc::new(AtomicBool::new(false));
+                let state = Arc::new(AtomicU8::new(ALIVE));
                 shared
                     .connections
                     .lock()
                     .unwrap()
-                    .push((id, Arc::clone(&dead)));
+                    .push((id, Arc::clone(&state)));
                 let app = app.clone();
                 let service = hyper::service::service_fn(
                     move |mut request: Request<hyper::body::Incoming>| {
@@ -160,7 +181,7 @@ impl RuntimeApi {
                         }
                     },
                 );
-                let io = hyper_util::rt::TokioIo::new(Killable { io: stream, dead });
+                let io = hyper_util::rt::TokioIo::new(Killable { io: stream, state });
                 tokio::spawn(
                     hyper::server::conn::http1::Builder::new().serve_connection(io, service),
                 );
@@ -172,6 +193,7 @@ impl RuntimeApi {
             posted: posted_rx,
             lifecycle: lifecycle_rx,
             restore,
+            restore_mode,
         }
     }
 
@@ -187,6 +209,12 @@ impl RuntimeApi {
     /// Lets the pending `/runtime/restore/next` answer: the microVM is restored. Every
     /// connection the function held goes silently dead first.
     pub fn restore(&self) {
+        self.restore_as(Restore::LeaveDead);
+    }
+
+    /// [`RuntimeApi::restore`], doing `what` to the connections the function held.
+    pub fn restore_as(&self, what: Restore) {
+        *self.restore_mode.lock().unwrap() = what;
         self.restore.notify_one();
     }
 
@@ -384,9 +412,13 @@ async fn restore_next(
         headers: HeaderMap::new(),
     });
     shared.restore.notified().await;
-    for (id, dead) in shared.connections.lock().unwrap().iter() {
+    let state = match *shared.restore_mode.lock().unwrap() {
+        Restore::LeaveDead => DEAD,
+        Restore::Close => CLOSED,
+    };
+    for (id, connection) in shared.connections.lock().unwrap().iter() {
         if *id != this {
-            dead.store(true, Ordering::SeqCst);
+            connection.store(state, Ordering::SeqCst);
         }
     }
     ([("connection", "close")], "")
