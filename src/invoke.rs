@@ -398,14 +398,17 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let budget = time_budget(&request, config);
-    let work = respond_buffered_unbounded(service, config, request, request_id);
-    match budget {
-        None => work.await,
-        Some(budget) => match tokio::time::timeout(budget, work).await {
-            Ok(result) => result,
-            Err(_) => Ok(deadline_response(config, request_id)),
-        },
+    // The future is built in each arm, where it is awaited: built before the `match`, it was
+    // moved once more.
+    match time_budget(&request, config) {
+        None => respond_buffered_unbounded(service, config, request, request_id).await,
+        Some(budget) => {
+            let work = respond_buffered_unbounded(service, config, request, request_id);
+            match tokio::time::timeout(budget, work).await {
+                Ok(result) => result,
+                Err(_) => Ok(deadline_response(config, request_id)),
+            }
+        }
     }
 }
 
@@ -475,8 +478,11 @@ where
 /// `Err` fails the invocation: the event is not an HTTP event, or the service failed under
 /// [`ErrorPolicy::FailInvocation`].
 ///
-/// The event path is a future of its own (boxed), not a branch of the HTTP path's: as a branch
-/// it made the compiler copy the whole state of every HTTP invocation at its start.
+/// The event is prepared before the future is built, and the HTTP path's future gets only the
+/// request: a branch of one future for every outcome made the compiler copy the whole state of
+/// every HTTP invocation at its start, and an `async fn` preparing the event inside made the
+/// future it returns, moved twice, several times larger. The other outcomes are one boxed
+/// future of their own.
 pub(crate) fn invoke<'a, S, B>(
     service: S,
     config: &'a Config,
@@ -489,21 +495,56 @@ where
     B::Error: Into<BoxError>,
 {
     match prepare(config, raw) {
-        Ok(Prepared::Event { kind, request }) => {
-            Either::Right(respond_event_boxed(service, config, kind, request, None))
+        Ok(Prepared::Request { source, request }) => {
+            Either::Left(respond_http(service, config, source, request))
         }
-        prepared => Either::Left(async move {
-            match prepared? {
-                Prepared::Answer(response) => Ok(response),
-                Prepared::Request { source, request } => {
-                    let response = respond_buffered(service, config, request, None).await?;
-                    Ok(Reply::new(source, response, config))
-                }
-                Prepared::Event { .. } => Err(InvocationError {
-                    error_type: "tower_lambda::Internal".into(),
-                    message: "an event reached the HTTP path".into(),
-                }),
-            }
-        }),
+        other => Either::Right(not_http(service, config, other)),
     }
+}
+
+/// [`invoke`] for an HTTP request for the service.
+async fn respond_http<S, B>(
+    service: S,
+    config: &Config,
+    source: Source,
+    request: Request<Body>,
+) -> Result<Reply, InvocationError>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let response = respond_buffered(service, config, request, None).await?;
+    Ok(Reply::new(source, response, config))
+}
+
+/// [`invoke`] for everything else (a non-HTTP event, an answer made without the service, a
+/// failed invocation): boxed and built out of line, so that its state takes no room in the HTTP
+/// path's.
+#[cold]
+#[inline(never)]
+fn not_http<'a, S, B>(
+    service: S,
+    config: &'a Config,
+    prepared: Result<Prepared, InvocationError>,
+) -> Pin<Box<impl Future<Output = Result<Reply, InvocationError>> + 'a>>
+where
+    S: Service<Request<Body>, Response = Response<B>> + 'a,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + 'a,
+    B::Error: Into<BoxError>,
+{
+    Box::pin(async move {
+        match prepared? {
+            Prepared::Event { kind, request } => {
+                respond_event(service, config, kind, request, None).await
+            }
+            Prepared::Answer(reply) => Ok(reply),
+            Prepared::Request { .. } => Err(InvocationError {
+                error_type: "tower_lambda::Internal".into(),
+                message: "an HTTP request reached the non-HTTP path".into(),
+            }),
+        }
+    })
 }
