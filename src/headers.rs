@@ -112,17 +112,20 @@ pub(crate) fn append(
 /// Whether `name` is a hop-by-hop header (RFC 9110 §7.6.1, and the `Keep-Alive` and
 /// `Proxy-Connection` of older HTTP/1.x): meaningful for one connection only, so never forwarded
 /// to a gateway (which answers HTTP/2 clients too, where they are forbidden).
+///
+/// Compared as [`HeaderName`]s, not as strings: a standard name is then one byte to compare, with
+/// no string to look up for it (this runs on every response).
 fn is_hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "transfer-encoding"
-            | "keep-alive"
-            | "te"
-            | "trailer"
-            | "upgrade"
-            | "proxy-connection"
-    )
+    use http::header::{CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE};
+    static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+    static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+    *name == CONNECTION
+        || *name == TRANSFER_ENCODING
+        || *name == TE
+        || *name == TRAILER
+        || *name == UPGRADE
+        || *name == KEEP_ALIVE
+        || *name == PROXY_CONNECTION
 }
 
 /// Removes the hop-by-hop headers a service or a layer set on a response (`Transfer-Encoding:
