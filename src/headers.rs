@@ -65,7 +65,7 @@ static GATEWAY_NAMES: [HeaderName; 14] = [
 fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
     // Standard names (`accept`, `host`, ...) are static in `http` already; only names that
     // would be allocated are looked up here. A length check rejects almost every candidate.
-    if name.len() >= 9 && name.starts_with(['x', 'X', 'c', 'C']) {
+    if may_be_gateway_name(name) {
         if let Some(known) = GATEWAY_NAMES.iter().find(|known| {
             known.as_str().len() == name.len() && known.as_str().eq_ignore_ascii_case(name)
         }) {
@@ -73,6 +73,17 @@ fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName
         }
     }
     HeaderName::from_bytes(name.as_bytes())
+}
+
+/// Whether `name` can be one of [`GATEWAY_NAMES`]: their `x-` names have 9 bytes or more, their
+/// `cloudfront-` names 25 or more (so that `content-type` and `cache-control` are not looked up).
+#[inline(always)]
+fn may_be_gateway_name(name: &str) -> bool {
+    match name.as_bytes().first() {
+        Some(b'x' | b'X') => name.len() >= 9,
+        Some(b'c' | b'C') => name.len() >= 25,
+        _ => false,
+    }
 }
 
 /// Appends one header, skipping it (with a warning) when `http` refuses its name or value.
@@ -328,6 +339,10 @@ mod tests {
         assert!(GATEWAY_NAMES
             .iter()
             .all(|n| HeaderName::from_bytes(n.as_str().as_bytes()).ok().as_ref() == Some(n)));
+        assert!(GATEWAY_NAMES
+            .iter()
+            .all(|n| may_be_gateway_name(n.as_str())));
+        assert!(!may_be_gateway_name("content-type") && !may_be_gateway_name("cache-control"));
     }
 
     #[test]
