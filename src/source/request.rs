@@ -243,25 +243,24 @@ pub(super) fn header_map_1_0(event: &Event<'_>) -> Result<HeaderMap, Rejected> {
 /// slow path, which compares without regard to case).
 fn same_names(multi: &Pairs<'_>, single: &Pairs<'_>) -> bool {
     let mut names = multi.0.iter().map(|(name, _)| name.as_str());
-    let mut previous = "";
-    single.0.iter().all(|(name, _)| {
-        let name = name.as_str();
-        loop {
-            let Some(next) = names.next() else {
-                return false;
-            };
-            // Further values of the name before: the pairs of one list share its key's string.
-            // (A key with escapes has a copy per value, and takes the slow path.)
-            if std::ptr::eq(next, previous) {
-                continue;
+    let mut previous: *const u8 = std::ptr::null();
+    for (name, _) in &single.0 {
+        // The next new name of `multi`: further values of the name before share its string (the
+        // pairs of one list share their key's; a key with escapes has a copy per value, and
+        // takes the slow path).
+        let next = loop {
+            match names.next() {
+                Some(next) if next.as_ptr() == previous => continue,
+                Some(next) => break next,
+                None => return false,
             }
-            if !same_bytes(next.as_bytes(), name.as_bytes()) {
-                return false;
-            }
-            previous = next;
-            return true;
+        };
+        if !same_bytes(next.as_bytes(), name.as_str().as_bytes()) {
+            return false;
         }
-    })
+        previous = next.as_ptr();
+    }
+    true
 }
 
 /// `a == b`, without a call to `memcmp` for names of up to 32 bytes (almost every header name):
