@@ -485,8 +485,8 @@ where
 ///
 /// The event is prepared before the future is built, and the HTTP path's future gets only the
 /// request: a branch of one future for every outcome made the compiler copy the whole state of
-/// every HTTP invocation at its start, and an `async fn` preparing the event inside made the
-/// future it returns, moved twice, several times larger. The other outcomes are one boxed
+/// every HTTP invocation at its start, and an `async fn` preparing the event inside returned a
+/// future of about 1.8 KB, copied whole twice before it ran. The other outcomes are one boxed
 /// future of their own.
 pub(crate) fn invoke<'a, S, B>(
     service: S,

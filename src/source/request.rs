@@ -293,3 +293,58 @@ pub(super) fn forwarded_client_ip(headers: &HeaderMap) -> Option<std::net::IpAdd
         .ok()?;
     forwarded.rsplit(',').next()?.trim().parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs<'a>(names: &[&'a str]) -> Pairs<'a> {
+        Pairs(
+            names
+                .iter()
+                .map(|&name| (Str(Cow::Borrowed(name)), Str(Cow::Borrowed("v"))))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn same_bytes_is_equality_at_every_length() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+        for len in 0..=text.len() {
+            let a = &text.as_bytes()[..len];
+            assert!(same_bytes(a, a.to_vec().as_slice()), "{len}");
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(a, &b), "{len} {at}");
+            }
+            if len < text.len() {
+                assert!(!same_bytes(a, &text.as_bytes()[..len + 1]), "{len}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_names_only_when_every_single_name_is_the_next_new_multi_name() {
+        let owned = |s: &str| s.to_owned();
+        let (accept, host) = (owned("accept"), owned("host"));
+        // The values of one list share their key's string.
+        let key = Str(Cow::Borrowed(accept.as_str()));
+        let v = || Str(Cow::Borrowed("v"));
+        let multi = Pairs(vec![
+            (key.clone(), v()),
+            (key, v()),
+            (Str(Cow::Borrowed(host.as_str())), v()),
+        ]);
+        assert!(same_names(&multi, &pairs(&["accept", "host"])));
+        assert!(same_names(&multi, &pairs(&["accept"])));
+        assert!(!same_names(&multi, &pairs(&["accept", "host", "te"])));
+        assert!(!same_names(&multi, &pairs(&["host", "accept"])));
+        assert!(!same_names(&multi, &pairs(&["Accept", "host"])));
+        assert!(!same_names(&multi, &pairs(&["accept", "hosT"])));
+        // A repeated name held twice (two strings) is not skipped: the slow path decides.
+        let again = owned("accept");
+        let twice = pairs(&[accept.as_str(), again.as_str(), host.as_str()]);
+        assert!(!same_names(&twice, &pairs(&["accept", "host"])));
+    }
+}
