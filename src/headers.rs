@@ -65,7 +65,7 @@ static GATEWAY_NAMES: [HeaderName; 14] = [
 fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
     // Standard names (`accept`, `host`, ...) are static in `http` already; only names that
     // would be allocated are looked up here. A length check rejects almost every candidate.
-    if name.len() >= 9 && name.starts_with(['x', 'X', 'c', 'C']) {
+    if may_be_gateway_name(name) {
         if let Some(known) = GATEWAY_NAMES.iter().find(|known| {
             known.as_str().len() == name.len() && known.as_str().eq_ignore_ascii_case(name)
         }) {
@@ -73,6 +73,17 @@ fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName
         }
     }
     HeaderName::from_bytes(name.as_bytes())
+}
+
+/// Whether `name` can be one of [`GATEWAY_NAMES`]: their `x-` names have 9 bytes or more, their
+/// `cloudfront-` names 25 or more (so that `content-type` and `cache-control` are not looked up).
+#[inline(always)]
+fn may_be_gateway_name(name: &str) -> bool {
+    match name.as_bytes().first() {
+        Some(b'x' | b'X') => name.len() >= 9,
+        Some(b'c' | b'C') => name.len() >= 25,
+        _ => false,
+    }
 }
 
 /// Appends one header, skipping it (with a warning) when `http` refuses its name or value.
@@ -112,17 +123,20 @@ pub(crate) fn append(
 /// Whether `name` is a hop-by-hop header (RFC 9110 §7.6.1, and the `Keep-Alive` and
 /// `Proxy-Connection` of older HTTP/1.x): meaningful for one connection only, so never forwarded
 /// to a gateway (which answers HTTP/2 clients too, where they are forbidden).
+///
+/// Compared as [`HeaderName`]s, not as strings: a standard name is then one byte to compare, with
+/// no string to look up for it (this runs on every response).
 fn is_hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "transfer-encoding"
-            | "keep-alive"
-            | "te"
-            | "trailer"
-            | "upgrade"
-            | "proxy-connection"
-    )
+    use http::header::{CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE};
+    static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+    static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+    *name == CONNECTION
+        || *name == TRANSFER_ENCODING
+        || *name == TE
+        || *name == TRAILER
+        || *name == UPGRADE
+        || *name == KEEP_ALIVE
+        || *name == PROXY_CONNECTION
 }
 
 /// Removes the hop-by-hop headers a service or a layer set on a response (`Transfer-Encoding:
@@ -325,6 +339,10 @@ mod tests {
         assert!(GATEWAY_NAMES
             .iter()
             .all(|n| HeaderName::from_bytes(n.as_str().as_bytes()).ok().as_ref() == Some(n)));
+        assert!(GATEWAY_NAMES
+            .iter()
+            .all(|n| may_be_gateway_name(n.as_str())));
+        assert!(!may_be_gateway_name("content-type") && !may_be_gateway_name("cache-control"));
     }
 
     #[test]

@@ -243,21 +243,42 @@ pub(super) fn header_map_1_0(event: &Event<'_>) -> Result<HeaderMap, Rejected> {
 /// slow path, which compares without regard to case).
 fn same_names(multi: &Pairs<'_>, single: &Pairs<'_>) -> bool {
     let mut names = multi.0.iter().map(|(name, _)| name.as_str());
-    let mut previous = "";
-    single.0.iter().all(|(name, _)| {
-        let name = name.as_str();
-        loop {
+    let mut previous: *const u8 = std::ptr::null();
+    for (name, _) in &single.0 {
+        // The next new name of `multi`: further values of the name before share its string (the
+        // pairs of one list share their key's; a key with escapes has a copy per value, and
+        // takes the slow path).
+        let next = loop {
             match names.next() {
-                Some(next) if next == name => {
-                    previous = next;
-                    return true;
-                }
-                // Further values of the name before.
-                Some(next) if next == previous => continue,
-                _ => return false,
+                Some(next) if next.as_ptr() == previous => continue,
+                Some(next) => break next,
+                None => return false,
             }
+        };
+        if !same_bytes(next.as_bytes(), name.as_str().as_bytes()) {
+            return false;
         }
-    })
+        previous = next.as_ptr();
+    }
+    true
+}
+
+/// `a == b`, without a call to `memcmp` for names of up to 32 bytes (almost every header name):
+/// two overlapping loads from each end compare them whole.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn ends<const N: usize>(s: &[u8]) -> Option<(&[u8; N], &[u8; N])> {
+        Some((s.first_chunk::<N>()?, s.last_chunk::<N>()?))
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        4..=7 => ends::<4>(a) == ends::<4>(b),
+        8..=16 => ends::<8>(a) == ends::<8>(b),
+        17..=32 => ends::<16>(a) == ends::<16>(b),
+        _ => a == b,
+    }
 }
 
 /// The client's address: the last `X-Forwarded-For` entry, the one the load balancer appends
@@ -271,4 +292,59 @@ pub(super) fn forwarded_client_ip(headers: &HeaderMap) -> Option<std::net::IpAdd
         .to_str()
         .ok()?;
     forwarded.rsplit(',').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs<'a>(names: &[&'a str]) -> Pairs<'a> {
+        Pairs(
+            names
+                .iter()
+                .map(|&name| (Str(Cow::Borrowed(name)), Str(Cow::Borrowed("v"))))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn same_bytes_is_equality_at_every_length() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+        for len in 0..=text.len() {
+            let a = &text.as_bytes()[..len];
+            assert!(same_bytes(a, a.to_vec().as_slice()), "{len}");
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(a, &b), "{len} {at}");
+            }
+            if len < text.len() {
+                assert!(!same_bytes(a, &text.as_bytes()[..len + 1]), "{len}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_names_only_when_every_single_name_is_the_next_new_multi_name() {
+        let owned = |s: &str| s.to_owned();
+        let (accept, host) = (owned("accept"), owned("host"));
+        // The values of one list share their key's string.
+        let key = Str(Cow::Borrowed(accept.as_str()));
+        let v = || Str(Cow::Borrowed("v"));
+        let multi = Pairs(vec![
+            (key.clone(), v()),
+            (key, v()),
+            (Str(Cow::Borrowed(host.as_str())), v()),
+        ]);
+        assert!(same_names(&multi, &pairs(&["accept", "host"])));
+        assert!(same_names(&multi, &pairs(&["accept"])));
+        assert!(!same_names(&multi, &pairs(&["accept", "host", "te"])));
+        assert!(!same_names(&multi, &pairs(&["host", "accept"])));
+        assert!(!same_names(&multi, &pairs(&["Accept", "host"])));
+        assert!(!same_names(&multi, &pairs(&["accept", "hosT"])));
+        // A repeated name held twice (two strings) is not skipped: the slow path decides.
+        let again = owned("accept");
+        let twice = pairs(&[accept.as_str(), again.as_str(), host.as_str()]);
+        assert!(!same_names(&twice, &pairs(&["accept", "host"])));
+    }
 }
