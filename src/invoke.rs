@@ -366,21 +366,40 @@ pub(crate) fn fail_on_status(
     request_id: Option<&str>,
 ) -> Result<Reply, InvocationError> {
     match &reply {
-        Reply::Http { response, .. }
-            if config.fail_on_status.contains(response.status.as_u16()) =>
-        {
-            let body = if response.body.base64 {
-                format!(
-                    "({} bytes of base64-encoded body)",
-                    response.body.text.len()
-                )
-            } else {
-                response.body.text.clone()
-            };
-            Err(status_failure(response.status, &body, request_id, "http"))
-        }
-        _ => Ok(reply),
+        Reply::Http { response, .. } => match failing_status(config, response, request_id) {
+            Some(error) => Err(error),
+            None => Ok(reply),
+        },
+        Reply::Event(_) => Ok(reply),
     }
+}
+
+/// The failed invocation for a response whose status
+/// [`Serve::fail_on_status`](crate::Serve::fail_on_status) lists; `None` for any other.
+#[inline(always)]
+pub(crate) fn failing_status(
+    config: &Config,
+    response: &LambdaResponse,
+    request_id: Option<&str>,
+) -> Option<InvocationError> {
+    if !config.fail_on_status.contains(response.status.as_u16()) {
+        return None;
+    }
+    Some(listed_status_failure(response, request_id))
+}
+
+#[cold]
+#[inline(never)]
+fn listed_status_failure(response: &LambdaResponse, request_id: Option<&str>) -> InvocationError {
+    let body = if response.body.base64 {
+        format!(
+            "({} bytes of base64-encoded body)",
+            response.body.text.len()
+        )
+    } else {
+        response.body.text.clone()
+    };
+    status_failure(response.status, &body, request_id, "http")
 }
 
 /// `X-Amzn-Trace-Id`, the X-Ray trace header.
@@ -593,7 +612,11 @@ where
     match prepare(config, raw) {
         Ok(Prepared::Request { source, request }) => Either::Left(
             respond_buffered(service, config, request, None).map(move |response| {
-                fail_on_status(config, Reply::new(source, response?, config), None)
+                let response = response?;
+                match failing_status(config, &response, None) {
+                    Some(error) => Err(error),
+                    None => Ok(Reply::new(source, response, config)),
+                }
             }),
         ),
         other => Either::Right(not_http(service, config, other)),
