@@ -405,7 +405,7 @@ fn listed_status_failure(response: &LambdaResponse, request_id: Option<&str>) ->
 /// `X-Amzn-Trace-Id`, the X-Ray trace header.
 const X_AMZN_TRACE_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
 
-/// Adds the Lambda invocation context to a request; returns the Lambda request id.
+/// Adds the Lambda invocation context to a request.
 ///
 /// The invocation's X-Ray trace header (`Root=…;Parent=…;Sampled=…`, from the runtime's
 /// `Lambda-Runtime-Trace-Id`) becomes the request's one `X-Amzn-Trace-Id`, so that the service's
@@ -414,8 +414,7 @@ const X_AMZN_TRACE_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-
 pub(crate) fn with_lambda_context(
     request: &mut Request<Body>,
     context: lambda_runtime::Context,
-) -> String {
-    let request_id = context.request_id.clone();
+) {
     if let Some(trace) = context
         .xray_trace_id
         .as_deref()
@@ -436,7 +435,6 @@ pub(crate) fn with_lambda_context(
         }
     }
     request.extensions_mut().insert(context);
-    request_id
 }
 
 /// What a failed service leads to under the configured [`ErrorPolicy`]: a 500, or a failed

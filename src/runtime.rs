@@ -320,7 +320,8 @@ where
                 let LambdaInvocation { parts, context, .. } = invocation;
                 let span =
                     tracing::info_span!("Lambda runtime invoke", requestId = %context.request_id);
-                let request_id = with_lambda_context(&mut request, context);
+                let request_id = context.request_id.clone();
+                with_lambda_context(&mut request, context);
                 let answer = streaming::Answer {
                     client: Arc::clone(client),
                     request_id,
