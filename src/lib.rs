@@ -167,6 +167,12 @@ pub mod __rules {
     /// How many `Set-Cookie` values a single-value header map can carry (one per letter-case
     /// spelling of the name); the rest are dropped.
     pub use crate::headers::SET_COOKIE_SPELLINGS;
+
+    /// Whether `Serve::binary_media_types` takes this pattern (it refuses the others, naming
+    /// them, with `Error::Configuration`).
+    pub fn is_media_pattern(pattern: &str) -> bool {
+        crate::binary::MediaPattern::is_valid(pattern)
+    }
 }
 
 /// Entry points for the crate's own benchmarks (`benches/`), which compare the decoding and

@@ -271,6 +271,22 @@ pub fn check_service_response(input: &ServiceResponse) {
             let serve = Serve::new(service)
                 .binary_media_types(&media_types)
                 .single_value_headers(single_value_headers);
+            if let Some(refused) = media_types
+                .iter()
+                .find(|pattern| !tower_lambda::__rules::is_media_pattern(pattern))
+            {
+                // An unusable pattern is refused, naming it, and nothing is answered.
+                let error = block_on(serve.invoke(event))
+                    .expect_err("an invalid media type pattern is refused");
+                assert_eq!(error.error_type(), "tower_lambda::Configuration");
+                assert!(
+                    error.message().starts_with(&format!(
+                        "Serve::binary_media_types is {refused:?}, but it takes "
+                    )),
+                    "{error}"
+                );
+                return;
+            }
             let json = block_on(serve.invoke(event)).unwrap_or_else(|error| {
                 panic!("the {name} event failed the invocation: {error}\nresponse: {input:?}")
             });
