@@ -411,10 +411,7 @@ const X_AMZN_TRACE_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-
 /// `Lambda-Runtime-Trace-Id`) becomes the request's one `X-Amzn-Trace-Id`, so that the service's
 /// outgoing calls continue Lambda's trace; other values the event carried move to the
 /// [`EventTraceHeader`] extension.
-pub(crate) fn with_lambda_context(
-    request: &mut Request<Body>,
-    context: lambda_runtime::Context,
-) {
+pub(crate) fn with_lambda_context(request: &mut Request<Body>, context: lambda_runtime::Context) {
     if let Some(trace) = context
         .xray_trace_id
         .as_deref()
