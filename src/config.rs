@@ -247,20 +247,57 @@ pub(crate) fn slash_prefixed(path: &str) -> String {
     }
 }
 
-/// The events path for `path`; the root is refused (it would take every route).
+/// What a path option takes: letters, digits and `-._~!$&'()*+,;=:@/`, no `.` or `..` segment
+/// and no percent-escape, so that it reads the same to every router and to the guard that
+/// keeps HTTP clients out of it.
+const PLAIN_PATH: &str = "a path other than `/` that is plain (letters, digits and `-._~!$&'()*+,;=:@/`, no `.` or `..` segment, no `%` escape), such as `/events`";
+
+/// Whether `path` (already [`slash_prefixed`]) is a plain path.
+fn is_plain_path(path: &str) -> bool {
+    path.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b))
+        && path
+            .split('/')
+            .all(|segment| segment != "." && segment != "..")
+}
+
+/// The events path for `path`; the root is refused (it would take every route), and so is a
+/// path that is not plain.
 pub(crate) fn events_path(
     path: &str,
     setting: &'static str,
 ) -> Result<Option<String>, Misconfigured> {
     let prefixed = slash_prefixed(path);
-    if prefixed.is_empty() {
-        return Err(Misconfigured::new(
-            setting,
-            path.to_owned(),
-            "a path other than `/` (the root would take every route), such as `/events`",
-        ));
+    if prefixed.is_empty() || !is_plain_path(&prefixed) {
+        return Err(Misconfigured::new(setting, path.to_owned(), PLAIN_PATH));
     }
     Ok(Some(prefixed))
+}
+
+/// The WebSocket path for `path`: `""` for the root, else a plain path.
+pub(crate) fn websocket_path(path: &str) -> Result<String, Misconfigured> {
+    let prefixed = slash_prefixed(path);
+    if !is_plain_path(&prefixed) {
+        return Err(Misconfigured::new(
+            "Serve::websocket_path",
+            path.to_owned(),
+            "a plain path (letters, digits and `-._~!$&'()*+,;=:@/`, no `.` or `..` segment, no `%` escape), such as `/ws`",
+        ));
+    }
+    Ok(prefixed)
+}
+
+/// The events path and the WebSocket path may not overlap: an events path equal to the
+/// WebSocket path, under it or above it would take WebSocket routes (or give events to them).
+fn paths_overlap(events: &str, websocket: &str, setting: &'static str) -> Option<Misconfigured> {
+    let under = |path: &str, prefix: &str| crate::uri::is_under(path, prefix);
+    (websocket.is_empty() || under(events, websocket) || under(websocket, events)).then(|| {
+        Misconfigured::new(
+            setting,
+            events.to_owned(),
+            "a path that neither holds nor lies under the WebSocket path (`Serve::websocket_path`, `/ws` by default, `\"\"` for the root, which holds every path)",
+        )
+    })
 }
 
 /// The settings every invocation reads.
@@ -284,6 +321,8 @@ pub(crate) struct Config {
     pub(crate) events_path: Option<String>,
     /// Let requests from HTTP sources reach the events path (off: they get `404`).
     pub(crate) events_over_http: bool,
+    /// Let requests from HTTP sources reach the WebSocket path (off: they get `404`).
+    pub(crate) websocket_over_http: bool,
     /// Response statuses that fail the invocation.
     pub(crate) fail_on_status: StatusSet,
     /// Whether `fail_on_status` was set in code (the environment then does not decide).
@@ -316,6 +355,7 @@ impl Default for Config {
             websocket_path: "/ws".to_owned(),
             events_path: None,
             events_over_http: false,
+            websocket_over_http: false,
             fail_on_status: StatusSet::default(),
             fail_on_status_set: false,
             invocation_log: Some(tracing::Level::INFO),
@@ -347,7 +387,16 @@ impl Config {
         if self.events_path.is_none() {
             if let Some(path) = env_var("TOWER_LAMBDA_EVENTS_PATH")? {
                 self.events_path = events_path(&path, "TOWER_LAMBDA_EVENTS_PATH")?;
+                let events = self.events_path.as_deref().unwrap_or_default();
+                if let Some(problem) =
+                    paths_overlap(events, &self.websocket_path, "TOWER_LAMBDA_EVENTS_PATH")
+                {
+                    return Err(problem);
+                }
             }
+        }
+        if let Some(problem) = self.overlapping_paths() {
+            return Err(problem);
         }
         if !self.fail_on_status_set {
             if let Some(set) = error_statuses_from_env()? {
@@ -360,6 +409,30 @@ impl Config {
             }
         }
         Ok(self)
+    }
+
+    /// The events path and the WebSocket path, when they overlap (see [`paths_overlap`]).
+    pub(crate) fn overlapping_paths(&self) -> Option<Misconfigured> {
+        paths_overlap(
+            self.events_path.as_deref()?,
+            &self.websocket_path,
+            "Serve::events_path",
+        )
+    }
+
+    /// The path a request from an HTTP source may not reach, if `path` is under one: the
+    /// events path, and (for a source other than the WebSocket API) the WebSocket path. Only
+    /// AWS sends events and WebSocket routes; a client that asks for them over HTTP must not
+    /// reach the handlers that trust them.
+    pub(crate) fn aws_only_path(&self, path: &str, from_websocket: bool) -> Option<&str> {
+        if let Some(events) = &self.events_path {
+            if !self.events_over_http && crate::uri::is_under(path, events) {
+                return Some(events);
+            }
+        }
+        let websocket = self.websocket_path.as_str();
+        let guarded = !from_websocket && !self.websocket_over_http && !websocket.is_empty();
+        (guarded && crate::uri::is_under(path, websocket)).then_some(websocket)
     }
 
     /// The local server's address: `127.0.0.1` and the configured port, else `PORT`, else 3000.
@@ -430,6 +503,9 @@ mod tests {
         for (variable, value) in [
             ("TOWER_LAMBDA_RESPONSE_MODE", "fast"),
             ("TOWER_LAMBDA_EVENTS_PATH", "/"),
+            ("TOWER_LAMBDA_EVENTS_PATH", "/ev ents"),
+            // It would hold the WebSocket path, `/ws` by default.
+            ("TOWER_LAMBDA_EVENTS_PATH", "/ws/events"),
             ("TOWER_LAMBDA_ERROR_STATUS_CODES", "5xx"),
             ("TOWER_LAMBDA_INVOCATION_LOG", "loud"),
         ] {

@@ -65,9 +65,13 @@ pub(crate) struct Event<'a> {
     pub(crate) method: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) path: Option<Str<'a>>,
-    /// `rawPath` (payload 2.0), or VPC Lattice V1's `raw_path` (which carries the query too).
-    #[serde(borrow, default, alias = "raw_path", deserialize_with = "opt_str")]
+    /// `rawPath` (payload 2.0).
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) raw_path: Option<Str<'a>>,
+    /// VPC Lattice V1's `raw_path` (which carries the query too): a field of its own, since the
+    /// snake-case spelling is part of what identifies a V1 event.
+    #[serde(borrow, default, rename = "raw_path", deserialize_with = "opt_str")]
+    pub(crate) lattice_raw_path: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) raw_query_string: Option<Str<'a>>,
     // The four maps are read here, in the same pass, as borrowed pairs. REST and ALB events
@@ -97,8 +101,14 @@ pub(crate) struct Event<'a> {
     pub(crate) is_base64_encoded: Option<bool>,
     #[serde(borrow)]
     pub(crate) request_context: Option<RequestContext<'a>>,
-    /// Present in API Gateway Lambda authorizer events, which are not requests to serve.
+    // What identifies API Gateway's Lambda authorizer events, which are not requests to serve:
+    // `methodArn` (REST APIs, HTTP API payload 1.0, WebSocket `$connect`) or `routeArn` (HTTP API
+    // payload 2.0), with `type` `TOKEN` or `REQUEST`.
     pub(crate) method_arn: Option<IgnoredAny>,
+    pub(crate) route_arn: Option<IgnoredAny>,
+    /// `type`: whether it is `TOKEN` or `REQUEST` (any other value or JSON type: `Some(false)`).
+    #[serde(default, rename = "type", deserialize_with = "is_authorizer_type")]
+    pub(crate) authorizer_type: Option<bool>,
     // What identifies the non-HTTP events (see [`EventKind`](crate::events::EventKind)), each
     // kept in a byte: HTTP events never have these fields, and should not pay for them.
     /// The first record's `eventSource` (or SNS's `EventSource`); the others are skipped.
@@ -184,19 +194,80 @@ fn first_record_source<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RecordS
 }
 
 fn is_kafka<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    let source = Option::<Str<'_>>::deserialize(d)?;
+    let source = Lenient::deserialize(d)?.0;
     Ok(matches!(
         source.as_ref().map(Str::as_str),
         Some("aws:kafka" | "SelfManagedKafka")
     ))
 }
 
+fn is_authorizer_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(Some(matches!(
+        Lenient::deserialize(d)?.0.as_ref().map(Str::as_str),
+        Some("TOKEN" | "REQUEST")
+    )))
+}
+
+/// Any JSON value, kept when it is a string: for fields that identify an event but that other
+/// payloads (a direct invoke's) may hold with any type.
+struct Lenient<'a>(Option<Str<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Lenient<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Str(Cow::Borrowed(v)))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Str(Cow::Owned(v.to_owned())))))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
 fn equals_aws_events<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(Option::<Str<'_>>::deserialize(d)?.map(|s| s.as_str() == "aws.events"))
+    Ok(Some(
+        Lenient::deserialize(d)?
+            .0
+            .is_some_and(|s| s.as_str() == "aws.events"),
+    ))
 }
 
 fn equals_scheduled_event<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(Option::<Str<'_>>::deserialize(d)?.map(|s| s.as_str() == "Scheduled Event"))
+    Ok(Some(
+        Lenient::deserialize(d)?
+            .0
+            .is_some_and(|s| s.as_str() == "Scheduled Event"),
+    ))
 }
 
 fn headers<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Pairs<'a>>, D::Error> {
@@ -332,8 +403,8 @@ fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::E
 pub(crate) struct RequestContext<'a> {
     #[serde(borrow)]
     pub(crate) http: Option<HttpContext<'a>>,
-    /// Present (an object) only in ALB events.
-    pub(crate) elb: Option<IgnoredAny>,
+    /// Present only in ALB events: `elb.targetGroupArn`.
+    pub(crate) elb: Option<Elb>,
     #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(crate) domain_name: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "opt_str")]
@@ -353,6 +424,13 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) route_key: Option<Str<'a>>,
     /// WebSocket APIs: the connection.
     pub(crate) connection_id: Option<IgnoredAny>,
+}
+
+/// `requestContext.elb` of ALB events.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Elb {
+    pub(crate) target_group_arn: Option<IgnoredAny>,
 }
 
 /// A WebSocket event's `eventType`.
@@ -499,6 +577,37 @@ impl<'a> Event<'a> {
         Some(matched.as_str())
     }
 
+    /// Whether one of the maps held a JSON number whose text cannot be kept (see [`Pairs`]).
+    pub(crate) fn has_inexact_number(&self) -> bool {
+        [
+            &self.headers,
+            &self.multi_value_headers,
+            &self.query_string_parameters,
+            &self.multi_value_query_string_parameters,
+        ]
+        .into_iter()
+        .any(|map| map.as_ref().is_some_and(|pairs| pairs.1 .0))
+    }
+
+    /// Whether the event carries what only API Gateway's Lambda authorizer events carry:
+    /// `methodArn` or `routeArn`. Such an event is never a request to serve, whatever else it
+    /// holds.
+    pub(crate) fn has_authorizer_arn(&self) -> bool {
+        self.method_arn.is_some() || self.route_arn.is_some()
+    }
+
+    /// An authorizer's input: `methodArn` or `routeArn`, with `type` `TOKEN` or `REQUEST`.
+    pub(crate) fn is_authorizer(&self) -> bool {
+        self.has_authorizer_arn() && self.authorizer_type == Some(true)
+    }
+
+    /// `version` is `expected`.
+    pub(crate) fn version_is(&self, expected: &str) -> bool {
+        self.version
+            .as_ref()
+            .is_some_and(|v| v.as_str() == expected)
+    }
+
     /// The client's address as the gateway recorded it (`identity.sourceIp` or `http.sourceIp`).
     pub(crate) fn context_source_ip(&self) -> Option<&str> {
         let context = self.request_context.as_ref()?;
@@ -506,6 +615,93 @@ impl<'a> Event<'a> {
         let from_identity = context.identity.as_ref().and_then(|i| i.source_ip.as_ref());
         from_http.or(from_identity).map(Str::as_str)
     }
+}
+
+/// What detection reads of an event that could not be read whole (a field of the wrong type):
+/// the identifying fields alone, copied out of it as a new event, so that the one detection
+/// decides whether it was an HTTP event (whose malformed field fails the invocation) or
+/// another event (which may hold anything, and goes to the events path). A string field of
+/// another type is left out, as if it were absent. `None` when the bytes are not a JSON object.
+///
+/// Kept beside [`Event`]: a field that detection starts reading belongs in this list too (a unit
+/// test holds the two together on every fixture).
+pub(crate) fn identifying_fields(raw: &[u8]) -> Option<Bytes> {
+    use serde_json::{Map, Value};
+    /// Top-level fields: those read as strings, and those read as any JSON value.
+    const STRINGS: &[&str] = &[
+        "version",
+        "httpMethod",
+        "method",
+        "path",
+        "rawPath",
+        "raw_path",
+    ];
+    const ANY: &[&str] = &[
+        "methodArn",
+        "routeArn",
+        "type",
+        "eventSource",
+        "awslogs",
+        "source",
+        "detail-type",
+    ];
+    /// `requestContext` fields read as strings, and as any value.
+    const CONTEXT_STRINGS: &[&str] = &["domainName", "eventType"];
+    const CONTEXT_ANY: &[&str] = &["connectionId"];
+
+    let Value::Object(event) = serde_json::from_slice::<Value>(raw).ok()? else {
+        return None;
+    };
+    let mut kept = Map::new();
+    let keep = |into: &mut Map<String, Value>, key: &str, value: &Value, any: bool| {
+        if any || value.is_string() {
+            into.insert(key.to_owned(), value.clone());
+        }
+    };
+    for (key, value) in &event {
+        if STRINGS.contains(&key.as_str()) {
+            keep(&mut kept, key, value, false);
+        } else if ANY.contains(&key.as_str()) {
+            keep(&mut kept, key, value, true);
+        }
+    }
+    if let Some(Value::Array(records)) = event.get("Records") {
+        let mut first = Map::new();
+        if let Some(Value::Object(record)) = records.first() {
+            for key in ["eventSource", "EventSource"] {
+                if let Some(value) = record.get(key) {
+                    keep(&mut first, key, value, false);
+                }
+            }
+        }
+        kept.insert(
+            "Records".to_owned(),
+            Value::Array(vec![Value::Object(first)]),
+        );
+    }
+    if let Some(Value::Object(context)) = event.get("requestContext") {
+        let mut inner = Map::new();
+        for (key, value) in context {
+            if CONTEXT_STRINGS.contains(&key.as_str()) {
+                keep(&mut inner, key, value, false);
+            } else if CONTEXT_ANY.contains(&key.as_str()) {
+                keep(&mut inner, key, value, true);
+            }
+        }
+        for (object, field, any) in [("http", "method", false), ("elb", "targetGroupArn", true)] {
+            if let Some(Value::Object(parent)) = context.get(object) {
+                let mut nested = Map::new();
+                if let Some(value) = parent.get(field) {
+                    keep(&mut nested, field, value, any);
+                }
+                inner.insert(object.to_owned(), Value::Object(nested));
+            }
+        }
+        kept.insert("requestContext".to_owned(), Value::Object(inner));
+    }
+    serde_json::to_vec(&Value::Object(kept))
+        .ok()
+        .map(Bytes::from)
 }
 
 /// The multi-value map when it has anything, else the single-value one (test tools sometimes send
@@ -550,6 +746,13 @@ pub(crate) enum EventError {
     InvalidField(String),
     /// A JSON object that no HTTP event source matches; holds its top-level keys.
     Unsupported(Vec<String>),
+    /// The event is from an HTTP source, but a field has the wrong type.
+    Malformed {
+        source: &'static str,
+        error: String,
+    },
+    /// An API Gateway Lambda authorizer's input, with no events path to serve it at.
+    Authorizer,
     /// The source was recognised but a field it requires is missing.
     Missing {
         source: &'static str,
@@ -583,7 +786,7 @@ impl fmt::Display for EventError {
             Self::Unsupported(keys) => {
                 write!(
                     f,
-                    "{EXPECTED} (an object with `httpMethod`, `method`, `requestContext.http`, `requestContext.elb` or `requestContext.eventType`), but the event's top-level keys are ["
+                    "{EXPECTED} (see the fields that identify each source in the crate's documentation), but the event's top-level keys are ["
                 )?;
                 const SHOWN: usize = 20;
                 for (i, key) in keys.iter().take(SHOWN).enumerate() {
@@ -597,6 +800,15 @@ impl fmt::Display for EventError {
                 }
                 f.write_str("]")
             }
+            Self::Malformed { source, error } => {
+                write!(
+                    f,
+                    "the event is from {source} but has a field of the wrong type: {error}"
+                )
+            }
+            Self::Authorizer => f.write_str(
+                "the event is an API Gateway Lambda authorizer's input (`type` and `methodArn` or `routeArn`), not a request to serve: set `Serve::events_path` (or `TOWER_LAMBDA_EVENTS_PATH`) to serve it as `POST {events_path}/authorizer`",
+            ),
             Self::Missing { source, field } => {
                 write!(f, "the event is from {source} but has no `{field}`")
             }
@@ -609,10 +821,16 @@ impl std::error::Error for EventError {}
 /// A JSON map of strings, or of lists of strings, kept as ordered `(key, value)` pairs.
 ///
 /// A list becomes one pair per element, so `multiValueHeaders` and `headers` read the same way.
-/// `null` values are left out (they carry nothing); numbers and booleans are kept as their
-/// JSON text, since some test tools send them.
+/// `null` values are left out (they carry nothing); booleans and integers are kept as their
+/// JSON text, since some test tools send them. A number whose text cannot be kept exactly (a
+/// fraction, an exponent, an integer past 64 bits: `1.10` would read as `1.1`) is not changed
+/// into another: the map is marked [`Inexact`] instead, and the request is refused.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Pairs<'a>(pub(crate) Vec<(Str<'a>, Str<'a>)>);
+pub(crate) struct Pairs<'a>(pub(crate) Vec<(Str<'a>, Str<'a>)>, pub(crate) Inexact);
+
+/// Whether a map held a JSON number that cannot be kept as the text it was written as.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Inexact(pub(crate) bool);
 
 impl<'a> Pairs<'a> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -641,13 +859,15 @@ impl<'de: 'a, 'a> Visitor<'de> for PairsVisitor<'a> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
+        let mut inexact = Inexact(false);
         while let Some(key) = map.next_key::<Str<'a>>()? {
             map.next_value_seed(ValuesSeed {
                 key,
                 pairs: &mut pairs,
+                inexact: &mut inexact,
             })?;
         }
-        Ok(Pairs(pairs))
+        Ok(Pairs(pairs, inexact))
     }
 }
 
@@ -655,6 +875,7 @@ impl<'de: 'a, 'a> Visitor<'de> for PairsVisitor<'a> {
 struct ValuesSeed<'p, 'a> {
     key: Str<'a>,
     pairs: &'p mut Vec<(Str<'a>, Str<'a>)>,
+    inexact: &'p mut Inexact,
 }
 
 impl<'de: 'a, 'a> de::DeserializeSeed<'de> for ValuesSeed<'_, 'a> {
@@ -703,8 +924,11 @@ impl<'de: 'a, 'a> Visitor<'de> for ValuesSeed<'_, 'a> {
         self.visit_string(v.to_string())
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.visit_string(v.to_string())
+    /// A fraction, an exponent or an integer past 64 bits: its text is gone, so nothing is
+    /// pushed in its place.
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.inexact.0 = true;
+        Ok(())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
@@ -717,11 +941,16 @@ impl<'de: 'a, 'a> Visitor<'de> for ValuesSeed<'_, 'a> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         // Each element goes through this same visitor: strings push a pair, nulls are skipped.
-        let ValuesSeed { key, pairs } = self;
+        let ValuesSeed {
+            key,
+            pairs,
+            inexact,
+        } = self;
         while seq
             .next_element_seed(ValuesSeed {
                 key: key.clone(),
                 pairs: &mut *pairs,
+                inexact: &mut *inexact,
             })?
             .is_some()
         {}

@@ -31,13 +31,20 @@ pub enum EventKind {
     CloudWatchLogs,
     /// Amazon MSK or self-managed Kafka (`eventSource` `aws:kafka` or `SelfManagedKafka`).
     Kafka,
+    /// An API Gateway Lambda authorizer's input (`type` `TOKEN` or `REQUEST` with `methodArn`, or
+    /// `routeArn` for HTTP API payload 2.0): REST API TOKEN and REQUEST authorizers, HTTP API
+    /// authorizers of both payload versions, WebSocket `$connect` authorizers. The response body
+    /// is the authorizer's answer (a REST policy document or an HTTP API simple response); a
+    /// `401` fails the invocation with the message `Unauthorized`, which API Gateway turns into
+    /// its `401` answer.
+    Authorizer,
     /// Anything else: a direct invoke, Step Functions, EventBridge Scheduler's own payload, ...
     Unknown,
 }
 
 impl EventKind {
     /// The path segment the kind is routed on: `sqs`, `sns`, `s3`, `dynamodb`, `kinesis`,
-    /// `eventbridge`, `schedule`, `cloudwatch-logs`, `kafka` or `unknown`.
+    /// `eventbridge`, `schedule`, `cloudwatch-logs`, `kafka`, `authorizer` or `unknown`.
     pub fn path_segment(self) -> &'static str {
         match self {
             Self::Sqs => "sqs",
@@ -49,12 +56,14 @@ impl EventKind {
             Self::Schedule => "schedule",
             Self::CloudWatchLogs => "cloudwatch-logs",
             Self::Kafka => "kafka",
+            Self::Authorizer => "authorizer",
             Self::Unknown => "unknown",
         }
     }
 
     /// The OpenTelemetry `faas.trigger` of this kind of event: `pubsub` (queues, topics,
-    /// streams, event buses), `datasource` (S3, DynamoDB), `timer` (schedules) or `other`.
+    /// streams, event buses), `datasource` (S3, DynamoDB), `timer` (schedules), `http`
+    /// (authorizers, which API Gateway calls for an HTTP request) or `other`.
     pub fn trigger(self) -> &'static str {
         match self {
             Self::Sqs
@@ -65,13 +74,18 @@ impl EventKind {
             | Self::CloudWatchLogs => "pubsub",
             Self::S3 | Self::DynamoDb => "datasource",
             Self::Schedule => "timer",
+            Self::Authorizer => "http",
             Self::Unknown => "other",
         }
     }
 
     /// The kind the identifying fields say: the first record's `eventSource` (`EventSource` for
-    /// SNS), a top-level `eventSource`, `awslogs`, or `source` with `detail-type`.
+    /// SNS), a top-level `eventSource`, `awslogs`, `source` with `detail-type`, or an
+    /// authorizer's `type` with `methodArn` or `routeArn`.
     pub(crate) fn of(event: &Event<'_>) -> Self {
+        if event.is_authorizer() {
+            return Self::Authorizer;
+        }
         match event.record_source {
             Some(RecordSource::Sqs) => return Self::Sqs,
             Some(RecordSource::Sns) => return Self::Sns,

@@ -21,12 +21,11 @@ use crate::collect::{collect_limited, json_overhead, too_large_message, TooLarge
 use crate::config::{Config, ErrorPolicy};
 use crate::context::{EventTraceHeader, RequestContext};
 use crate::error::{panic_message, BoxError, Failure, InvocationError};
-use crate::event::{Event, EventError};
+use crate::event::{identifying_fields, Event, EventError};
 use crate::events::EventKind;
 use crate::headers;
 use crate::response::LambdaResponse;
 use crate::source::{Rejected, Source};
-use crate::uri;
 
 /// What an invocation answers.
 #[derive(Debug)]
@@ -127,22 +126,17 @@ pub(crate) enum Prepared {
 pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, InvocationError> {
     let mut event = match Event::parse(&raw) {
         Ok(event) => event,
-        // A direct invoke may send any JSON at all.
-        Err(EventError::InvalidField(_) | EventError::NotAnObject(_))
-            if config.events_path.is_some() =>
-        {
-            return event_request(config, EventKind::Unknown, raw);
-        }
-        Err(error) => return Err(error.into()),
+        Err(error) => return unreadable(config, error, raw),
     };
     let Some(source) = Source::detect(&event) else {
-        if config.events_path.is_some() {
-            let kind = EventKind::of(&event);
-            drop(event); // it borrows `raw`, which becomes the body
-            return event_request(config, kind, raw);
-        }
-        return Err(EventError::unsupported(&raw).into());
+        let kind = EventKind::of(&event);
+        drop(event); // it borrows `raw`, which becomes the body
+        return not_a_request(config, kind, raw);
     };
+    if event.has_inexact_number() {
+        drop(event);
+        return Ok(inexact_number(config, source));
+    }
     tracing::debug!(
         source = source.name(),
         domain = event.domain_name(),
@@ -162,10 +156,9 @@ pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, Invocatio
             return Ok(Prepared::Answer(Reply::new(source, response, config)));
         }
     };
-    if let Some(events_path) = &config.events_path {
-        if !config.events_over_http && uri::is_under(request.uri().path(), events_path) {
-            return Ok(refuse_events_path(config, source, &request));
-        }
+    let from_websocket = source == Source::WebSocket;
+    if let Some(guarded) = config.aws_only_path(request.uri().path(), from_websocket) {
+        return Ok(refuse_aws_only_path(config, source, &request, guarded));
     }
     let source_ip = source.client_ip(context_ip, request.headers());
     let extensions = request.extensions_mut();
@@ -177,17 +170,84 @@ pub(crate) fn prepare(config: &Config, raw: Bytes) -> Result<Prepared, Invocatio
     Ok(Prepared::Request { source, request })
 }
 
-/// The `404` for a request from an HTTP source to the events path: an event it may not forge.
+/// The `404` for a request from an HTTP source to a path only AWS may reach (the events path,
+/// the WebSocket path): an event it may not forge.
 #[cold]
 #[inline(never)]
-fn refuse_events_path(config: &Config, source: Source, request: &Request<Body>) -> Prepared {
+fn refuse_aws_only_path(
+    config: &Config,
+    source: Source,
+    request: &Request<Body>,
+    guarded: &str,
+) -> Prepared {
     tracing::warn!(
         source = source.name(),
         path = request.uri().path(),
-        "an HTTP request for the events path; answered 404 without calling the service"
+        guarded,
+        "an HTTP request for a path only AWS may reach; answered 404 without calling the service"
     );
     let response = LambdaResponse::plain(StatusCode::NOT_FOUND, "Not Found");
     Prepared::Answer(Reply::new(source, response, config))
+}
+
+/// The `400` for an HTTP event whose map held a JSON number whose text is lost (see
+/// [`Pairs`](crate::event::Pairs)): changing the client's value into another is not an option.
+#[cold]
+#[inline(never)]
+fn inexact_number(config: &Config, source: Source) -> Prepared {
+    let message = "a header or query value in the event is a JSON number that cannot be kept as written (a fraction, an exponent or an integer past 64 bits); send it as a string";
+    tracing::warn!(
+        source = source.name(),
+        "{message}; the service was not called"
+    );
+    let response = LambdaResponse::plain(StatusCode::BAD_REQUEST, message);
+    Prepared::Answer(Reply::new(source, response, config))
+}
+
+/// An event that is no request: to the events path when there is one, else a failed invocation
+/// that says what it was.
+#[cold]
+#[inline(never)]
+fn not_a_request(
+    config: &Config,
+    kind: EventKind,
+    raw: Bytes,
+) -> Result<Prepared, InvocationError> {
+    match (&config.events_path, kind) {
+        (Some(_), kind) => event_request(config, kind, raw),
+        (None, EventKind::Authorizer) => Err(EventError::Authorizer.into()),
+        (None, _) => Err(EventError::unsupported(&raw).into()),
+    }
+}
+
+/// An event that could not be read whole. An HTTP event with a field of the wrong type fails
+/// the invocation (its request cannot be told); any other event (a direct invoke may hold any
+/// JSON) goes to the events path when there is one, as the kind its identifying fields say.
+/// Detection decides, on those fields alone ([`identifying_fields`]).
+#[cold]
+#[inline(never)]
+fn unreadable(config: &Config, error: EventError, raw: Bytes) -> Result<Prepared, InvocationError> {
+    if !matches!(
+        error,
+        EventError::InvalidField(_) | EventError::NotAnObject(_)
+    ) {
+        return Err(error.into());
+    }
+    let fields = identifying_fields(&raw);
+    let identified = fields.as_ref().and_then(|fields| {
+        let event = Event::parse(fields).ok()?;
+        Some(Source::detect(&event).ok_or_else(|| EventKind::of(&event)))
+    });
+    match (identified, error) {
+        (Some(Ok(source)), EventError::InvalidField(error)) => Err(EventError::Malformed {
+            source: source.name(),
+            error,
+        }
+        .into()),
+        (Some(Err(kind)), _) if config.events_path.is_some() => event_request(config, kind, raw),
+        (None, _) if config.events_path.is_some() => event_request(config, EventKind::Unknown, raw),
+        (_, error) => Err(error.into()),
+    }
 }
 
 /// A non-HTTP event as `POST {events_path}/{kind}`, its bytes (shared, not copied) the body.
@@ -222,7 +282,7 @@ fn event_request(
 /// Calls the service with a non-HTTP event and makes its response the invocation's result: a
 /// 2xx body as JSON (as it is when it is JSON, as a JSON string when it is other text, `null`
 /// when empty); a non-2xx status, an `Err`, a panic or a body past the buffered limit fail the
-/// invocation.
+/// invocation. An authorizer's `401` fails it with the message `Unauthorized`.
 pub(crate) async fn respond_event<S, B>(
     service: S,
     config: &Config,
@@ -237,6 +297,7 @@ where
     B::Error: Into<BoxError>,
 {
     let request_id = request_id.unwrap_or("-");
+    let authorizer = kind == EventKind::Authorizer;
     let kind = kind.path_segment();
     let budget = time_budget(&request, config);
     // The service and the body are wrapped (at no cost) so that this path gets instances of
@@ -289,6 +350,18 @@ where
         }
     };
     let text = String::from_utf8_lossy(&body);
+    if authorizer && status == StatusCode::UNAUTHORIZED {
+        // API Gateway answers its client `401` for exactly this error message.
+        tracing::info!(
+            request_id,
+            kind,
+            "the authorizer answered 401: Unauthorized"
+        );
+        return Err(InvocationError {
+            error_type: "tower_lambda::Unauthorized".into(),
+            message: "Unauthorized".into(),
+        });
+    }
     if !status.is_success() {
         return Err(status_failure(status, &text, Some(request_id), kind));
     }
@@ -646,4 +719,51 @@ where
             }),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What detection makes of an event: its HTTP source (not the ALB header mode, which the
+    /// maps decide), or the kind of other event.
+    fn classify(raw: &Bytes) -> Option<Result<crate::context::EventSource, EventKind>> {
+        let event = Event::parse(raw).ok()?;
+        Some(
+            Source::detect(&event)
+                .map(Source::public)
+                .ok_or_else(|| EventKind::of(&event)),
+        )
+    }
+
+    #[test]
+    fn the_identifying_fields_alone_are_detected_as_the_whole_event() {
+        // Held together on every recorded event: a field detection reads that the fallback for
+        // unreadable events does not copy would show here.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut checked = 0;
+        for folder in std::fs::read_dir(&root).unwrap() {
+            let folder = folder.unwrap().path();
+            if !folder.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&folder).unwrap() {
+                let path = file.unwrap().path();
+                let name = path.to_string_lossy().into_owned();
+                if !name.ends_with(".json") || name.ends_with(".expected.json") {
+                    continue;
+                }
+                let raw = Bytes::from(std::fs::read(&path).unwrap());
+                let Some(whole) = classify(&raw) else {
+                    continue;
+                };
+                let Some(fields) = identifying_fields(&raw) else {
+                    continue;
+                };
+                assert_eq!(classify(&fields), Some(whole), "{name}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "{checked}");
+    }
 }

@@ -226,6 +226,18 @@ impl<S> Serve<S> {
     /// (`$default` for messages that match no route), and `$disconnect` becomes
     /// `POST {path}/$disconnect`. Default: `/ws`; `""` puts the route keys at the root.
     ///
+    /// Only API Gateway sends WebSocket events: a request from an HTTP source (a REST or HTTP
+    /// API route, a Function URL, ALB, VPC Lattice) whose path is under `path`, in any spelling a
+    /// router might read the same (letter case, percent-escapes, dot segments, repeated
+    /// slashes), is answered `404` without calling the service, so a client cannot forge a
+    /// `$connect`, a message or a `$disconnect`; [`Serve::websocket_reachable_over_http`] lifts
+    /// that. At the root (`""`) the WebSocket routes cannot be told from the app's HTTP routes and
+    /// nothing is refused: give them a path of their own.
+    ///
+    /// `path` must be a plain path (letters, digits and `-._~!$&'()*+,;=:@/`, no `.` or `..`
+    /// segment, no `%` escape), apart from the events path ([`Serve::events_path`]); otherwise
+    /// serving fails at start with [`Error::Configuration`].
+    ///
     /// ```
     /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
     /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
@@ -234,7 +246,20 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).websocket_path("/chat");
     /// ```
     pub fn websocket_path(mut self, path: impl Into<String>) -> Self {
-        self.config.websocket_path = slash_prefixed(&path.into());
+        match config::websocket_path(&path.into()) {
+            Ok(path) => self.config.websocket_path = path,
+            Err(problem) => {
+                self.config.misconfigured.get_or_insert(problem);
+            }
+        }
+        self.check_paths()
+    }
+
+    /// Records the first problem with the events and WebSocket paths taken together.
+    fn check_paths(mut self) -> Self {
+        if let Some(problem) = self.config.overlapping_paths() {
+            self.config.misconfigured.get_or_insert(problem);
+        }
         self
     }
 
@@ -247,9 +272,19 @@ impl<S> Serve<S> {
     /// dead-letter queues work. Off by default (such events fail the invocation); without this
     /// option the `TOWER_LAMBDA_EVENTS_PATH` environment variable turns it on.
     ///
+    /// API Gateway Lambda authorizer events (TOKEN and REQUEST, REST and HTTP APIs, WebSocket
+    /// `$connect`) go to `{path}/authorizer`: the same app can hold an API and its authorizer
+    /// (see [`EventKind::Authorizer`](crate::EventKind::Authorizer)).
+    ///
     /// A request from an HTTP source (API Gateway, Function URL, ALB, VPC Lattice) whose path is
-    /// under `path` is answered `404` without calling the service, so a client cannot forge an
-    /// event; [`Serve::events_reachable_over_http`] lifts that.
+    /// under `path`, in any spelling a router might read the same (letter case, percent-escapes,
+    /// dot segments, repeated slashes), is answered `404` without calling the service, so a
+    /// client cannot forge an event; [`Serve::events_reachable_over_http`] lifts that.
+    ///
+    /// `path` must be a plain path other than `/` (letters, digits and `-._~!$&'()*+,;=:@/`, no
+    /// `.` or `..` segment, no `%` escape) that neither holds nor lies under the WebSocket path;
+    /// otherwise serving fails at start with [`Error::Configuration`] (so does
+    /// `TOWER_LAMBDA_EVENTS_PATH` with such a value).
     ///
     /// ```
     /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
@@ -264,7 +299,7 @@ impl<S> Serve<S> {
                 self.config.misconfigured.get_or_insert(problem);
             }
         }
-        self
+        self.check_paths()
     }
 
     /// Fail the Lambda invocation, instead of answering, when the response status is in `statuses`
@@ -395,6 +430,21 @@ impl<S> Serve<S> {
     /// (for apps that also expose those routes over HTTP, and check the caller themselves).
     pub fn events_reachable_over_http(mut self, reachable: bool) -> Self {
         self.config.events_over_http = reachable;
+        self
+    }
+
+    /// Let requests from HTTP sources reach the WebSocket path
+    /// ([`Serve::websocket_path`]) instead of answering them `404` (for apps whose handlers
+    /// there check [`WebSocketContext`](crate::WebSocketContext) themselves).
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// let serve = tower_lambda::Serve::new(app).websocket_reachable_over_http(true);
+    /// ```
+    pub fn websocket_reachable_over_http(mut self, reachable: bool) -> Self {
+        self.config.websocket_over_http = reachable;
         self
     }
 

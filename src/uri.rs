@@ -192,22 +192,41 @@ pub(crate) fn strip_segments<'p>(path: &'p str, prefix: &str) -> Option<&'p str>
     }
 }
 
-/// Whether a request `path` falls under `prefix` (`/events`) however a router might read it:
-/// percent-escapes decoded, repeated slashes folded, letter case ignored, on a segment boundary.
-/// For refusing requests, so it errs towards yes.
+/// Whether a request `path` falls under `prefix` (`/events`, a plain path) however a router or a
+/// layer might read it: percent-escapes decoded, `\\` read as `/`, repeated slashes folded, dot
+/// segments removed (RFC 3986, section 5.2.4), letter case ignored, on a segment boundary. For
+/// refusing requests, so it errs towards yes.
 pub(crate) fn is_under(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    // Most paths have nothing a router could read differently: compared as they are.
+    if !path.bytes().any(|b| matches!(b, b'%' | b'.' | b'\\')) && !path.contains("//") {
+        return starts_with_segments(path, prefix);
+    }
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let mut folded = String::with_capacity(decoded.len());
-    for c in decoded.chars() {
-        if !(c == '/' && folded.ends_with('/')) {
-            folded.push(c.to_ascii_lowercase());
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in decoded.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            _ => segments.push(segment),
         }
     }
-    let prefix = prefix.to_ascii_lowercase();
-    match folded.strip_prefix(prefix.trim_end_matches('/')) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/'),
-        None => false,
+    let mut normalized = String::with_capacity(decoded.len());
+    for segment in segments {
+        normalized.push('/');
+        normalized.push_str(segment);
     }
+    starts_with_segments(&normalized, prefix)
+}
+
+/// `path` starts with `prefix` (letter case ignored) on a segment boundary.
+fn starts_with_segments(path: &str, prefix: &str) -> bool {
+    let (path, prefix) = (path.as_bytes(), prefix.as_bytes());
+    path.len() >= prefix.len()
+        && path[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && matches!(path.get(prefix.len()), None | Some(b'/'))
 }
 
 /// The URIs of one request: what the service routes on, and the full URL the client used.
@@ -276,6 +295,44 @@ pub(crate) fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guarded_paths_are_found_in_every_disguise() {
+        for path in [
+            "/events",
+            "/events/",
+            "/events/sqs",
+            "/EVENTS/sqs",
+            "//events//sqs",
+            "/./events/sqs",
+            "/static/../events/sqs",
+            "/static/%2e%2e/events/sqs",
+            "/static/%2E%2E/events/sqs",
+            "/%2e/events/sqs",
+            "/%65vents/sqs",
+            "/a/b/../../events",
+            "/static\\..\\events/sqs",
+            "/events%2fsqs",
+            "/../events/sqs",
+        ] {
+            assert!(is_under(path, "/events"), "{path}");
+        }
+        for path in [
+            "/",
+            "/event",
+            "/eventsx",
+            "/eventsx/sqs",
+            "/static/events",
+            "/events/../static",
+            "/%2e%2e",
+            "/ev%20ents",
+            "/./static/./events.json",
+        ] {
+            assert!(!is_under(path, "/events"), "{path}");
+        }
+        assert!(is_under("/Hooks/Events/sqs", "/hooks/events"));
+        assert!(!is_under("/hooks", "/hooks/events"));
+    }
 
     fn path(p: &str, e: Encoding) -> String {
         let mut out = String::new();

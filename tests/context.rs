@@ -401,7 +401,21 @@ async fn source_specific_extractors_refuse_other_sources() {
     .header("content-type", "application/json")
     .body(r#"{"action":"sendmessage"}"#)
     .build();
-    let response = Serve::new(app.clone()).invoke_decoded(event).await.unwrap();
+    // The WebSocket path is refused to HTTP sources before the service is called...
+    let response = Serve::new(app.clone())
+        .invoke_decoded(&event)
+        .await
+        .unwrap();
+    assert_eq!(
+        (response.status().as_u16(), response.text().as_ref()),
+        (404, "Not Found")
+    );
+    // ... and where the app lets HTTP requests in, the extractor refuses them itself.
+    let response = Serve::new(app.clone())
+        .websocket_reachable_over_http(true)
+        .invoke_decoded(event)
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
     assert!(response.text().contains("WebSocket"), "{}", response.text());
     // The same route from a WebSocket event.

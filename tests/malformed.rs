@@ -341,22 +341,22 @@ async fn a_lambda_authorizer_event_is_not_served_as_a_websocket_route() {
         "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "c1"}
     });
     let (outcome, seen) = run(event.to_string()).await;
-    failed_with(&outcome, "expected an HTTP event");
+    failed_with(
+        &outcome,
+        "the event is an API Gateway Lambda authorizer's input (`type` and `methodArn` or `routeArn`), not a request to serve: set `Serve::events_path`",
+    );
     assert!(seen.is_none());
 }
 
 #[tokio::test]
 async fn an_explicit_version_1_0_without_http_method() {
-    // Payload-2.0 fields do not make it a 2.0 event: the version says 1.0, and 1.0 needs
-    // `httpMethod`.
+    // Payload-2.0 fields do not make it a 2.0 event (the version says 1.0), and without
+    // `httpMethod` it is no payload-1.0 event either: the version alone identifies nothing.
     let event = json!({
         "version": "1.0", "rawPath": "/x", "path": "/x",
         "requestContext": {"http": {"method": "GET"}, "stage": "$default"}
     });
     let (outcome, seen) = run(event.to_string()).await;
-    failed_with(
-        &outcome,
-        "the event is from API Gateway HTTP API (payload 1.0) but has no `httpMethod`",
-    );
+    failed_with(&outcome, "expected an HTTP event");
     assert!(seen.is_none());
 }

@@ -11,6 +11,8 @@
 //! `headers`, where repeated names are joined with `", "` and every `Set-Cookie` gets its own
 //! letter-case spelling of the name (ALB treats names case-insensitively, JSON does not), so that
 //! every cookie reaches the client.
+//!
+//! Identified by: `httpMethod` and `requestContext.elb.targetGroupArn`.
 
 use http::{Request, StatusCode};
 use serde::ser::{SerializeStruct, Serializer};
@@ -32,7 +34,13 @@ pub(crate) struct Alb {
 
 impl SourceCodec for Alb {
     fn detect(event: &Event<'_>) -> Option<Source> {
-        event.request_context.as_ref()?.elb?;
+        event.http_method.as_ref()?;
+        event
+            .request_context
+            .as_ref()?
+            .elb
+            .as_ref()?
+            .target_group_arn?;
         let multi_value_headers = event.multi_value_headers.is_some()
             || event.multi_value_query_string_parameters.is_some();
         Some(Source::Alb {

@@ -3,6 +3,10 @@
 //! Function URLs send HTTP API payload 2.0 (see [`super::payload_2_0`]); they are told apart by
 //! their domain, `<url-id>.lambda-url.<region>.on.aws`. Unlike an HTTP API, a Function URL passes
 //! `rawPath` on percent-encoded, so `%XX` escapes in it are kept. The response is the 2.0 one.
+//!
+//! Identified by: the payload-2.0 envelope (`requestContext.http` with `"version": "2.0"`, see
+//! [`super::payload_2_0::is_payload_2_0`]) with `requestContext.domainName` a Function URL's
+//! domain.
 
 use http::Request;
 use serde::Serializer;
@@ -20,9 +24,8 @@ pub(crate) struct FunctionUrl;
 
 impl SourceCodec for FunctionUrl {
     fn detect(event: &Event<'_>) -> Option<Source> {
-        // The domain is looked at only for a 2.0 event (a REST API event, which has no
-        // `version`, comes here too).
-        if event.version.as_ref().is_none_or(|v| v.as_str() != "2.0") {
+        // The domain is looked at only for a 2.0 event (a REST API event comes here too).
+        if !payload_2_0::is_payload_2_0(event) {
             return None;
         }
         // `<url-id>.lambda-url.<region>.on.aws`; a custom domain that merely contains

@@ -2,6 +2,11 @@
 //!
 //! The same shape as a REST API event (see [`super::rest_api`] and [`super::payload_1_0`]) plus `"version": "1.0"`, and the
 //! same response: `multiValueHeaders` carries every value.
+//!
+//! Identified by: `httpMethod` and a `requestContext` without `elb` (see
+//! [`super::payload_1_0::is_api_gateway`]) with `"version": "1.0"`, and no `methodArn`. The version alone identifies
+//! nothing: Lambda destination records, AWS Config rule events and Alexa skill requests say
+//! `"version": "1.0"` too.
 
 use http::Request;
 use serde::Serializer;
@@ -18,11 +23,10 @@ use crate::uri::Encoding;
 pub(crate) struct HttpApiV1;
 
 impl SourceCodec for HttpApiV1 {
-    /// An explicit `"version": "1.0"` decides, even beside payload-2.0 fields; a missing
-    /// `httpMethod` is then a clear error from `decode`.
+    /// An explicit `"version": "1.0"` on the payload-1.0 envelope decides, even beside
+    /// payload-2.0 fields.
     fn detect(event: &Event<'_>) -> Option<Source> {
-        let version = event.version.as_ref()?;
-        (version.as_str() == "1.0").then_some(Source::HttpApiV1)
+        (event.version_is("1.0") && payload_1_0::is_api_gateway(event)).then_some(Source::HttpApiV1)
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {

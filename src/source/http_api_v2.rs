@@ -7,6 +7,10 @@
 //!
 //! Response: `statusCode`, `headers` (repeated names joined with `,`), every `Set-Cookie` in
 //! `cookies[]`, `body`, `isBase64Encoded`.
+//!
+//! Identified by: `requestContext.http` with `"version": "2.0"` (or no `version`, as some test
+//! tools send; see [`super::payload_2_0::is_payload_2_0`]), no `routeArn` (which an HTTP API
+//! authorizer's input adds to the same fields), and a domain that is not a Function URL's.
 
 use http::Request;
 use serde::Serializer;
@@ -24,14 +28,7 @@ pub(crate) struct HttpApiV2;
 
 impl SourceCodec for HttpApiV2 {
     fn detect(event: &Event<'_>) -> Option<Source> {
-        let is_v2 = match event.version.as_ref() {
-            Some(version) => version.as_str() == "2.0",
-            None => event
-                .request_context
-                .as_ref()
-                .is_some_and(|c| c.http.is_some()),
-        };
-        is_v2.then_some(Source::HttpApiV2)
+        payload_2_0::is_payload_2_0(event).then_some(Source::HttpApiV2)
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {

@@ -48,17 +48,22 @@ pub use function_url::is_function_url_domain;
 pub use payload_2_0::cookie_to_add;
 
 impl Source {
-    /// Finds the source of an event from the fields that identify it. Order matters: ALB events
-    /// also have `httpMethod`; VPC Lattice V2 events also say `"version": "2.0"`; an explicit
-    /// `"version": "1.0"` wins over payload-2.0 fields; Function URL events are HTTP API 2.0
-    /// events.
+    /// Finds the source of an event from the combination of fields that only that source
+    /// sends (each source module's documentation names them); never from one field that another
+    /// payload may carry too. An event with `methodArn` or `routeArn` is an API Gateway Lambda
+    /// authorizer's input, which carries a request's fields but is never a request to serve.
+    /// `version` only chooses between payload formats once the envelope is identified. The
+    /// combinations do not overlap; the order puts the cheapest tests first.
     pub(crate) fn detect(event: &Event<'_>) -> Option<Self> {
+        if event.has_authorizer_arn() {
+            return None;
+        }
         Alb::detect(event)
             .or_else(|| VpcLattice::detect(event))
             .or_else(|| WebSocket::detect(event))
-            .or_else(|| HttpApiV1::detect(event))
             .or_else(|| FunctionUrl::detect(event))
             .or_else(|| HttpApiV2::detect(event))
+            .or_else(|| HttpApiV1::detect(event))
             .or_else(|| RestApi::detect(event))
     }
 
@@ -74,7 +79,8 @@ impl Source {
             Self::HttpApiV2 => HttpApiV2::decode(event, config),
             Self::FunctionUrl => FunctionUrl::decode(event, config),
             Self::Alb { .. } => Alb::decode(event, config),
-            Self::VpcLatticeV1 | Self::VpcLatticeV2 => VpcLattice::decode(event, config),
+            Self::VpcLatticeV1 => VpcLattice::decode_version(event, config, false),
+            Self::VpcLatticeV2 => VpcLattice::decode_version(event, config, true),
             Self::WebSocket => WebSocket::decode(event, config),
         }
     }

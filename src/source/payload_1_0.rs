@@ -15,6 +15,19 @@ use crate::headers::{MultiValue, SingleValue};
 use crate::response::LambdaResponse;
 use crate::uri::{Encoding, Query};
 
+/// Whether the event has API Gateway's payload-1.0 envelope: `httpMethod` and a
+/// `requestContext` without `elb`. (An ALB event has `requestContext.elb`; an Amazon Bedrock
+/// agent's action-group event, or a queue message that happens to hold the key, has
+/// `httpMethod` and no `requestContext`; a Lambda destination record has a `requestContext`
+/// and no `httpMethod`.)
+pub(super) fn is_api_gateway(event: &Event<'_>) -> bool {
+    event.http_method.is_some()
+        && event
+            .request_context
+            .as_ref()
+            .is_some_and(|c| c.elb.is_none())
+}
+
 /// The payload-1.0 request shape shared by REST APIs, HTTP API 1.0 and ALB: `httpMethod`,
 /// `path`, (`multiValue`)`headers` and (`multiValue`)`queryStringParameters`.
 ///

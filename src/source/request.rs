@@ -304,6 +304,7 @@ mod tests {
                 .iter()
                 .map(|&name| (Str(Cow::Borrowed(name)), Str(Cow::Borrowed("v"))))
                 .collect(),
+            Default::default(),
         )
     }
 
@@ -331,11 +332,14 @@ mod tests {
         // The values of one list share their key's string.
         let key = Str(Cow::Borrowed(accept.as_str()));
         let v = || Str(Cow::Borrowed("v"));
-        let multi = Pairs(vec![
-            (key.clone(), v()),
-            (key, v()),
-            (Str(Cow::Borrowed(host.as_str())), v()),
-        ]);
+        let multi = Pairs(
+            vec![
+                (key.clone(), v()),
+                (key, v()),
+                (Str(Cow::Borrowed(host.as_str())), v()),
+            ],
+            Default::default(),
+        );
         assert!(same_names(&multi, &pairs(&["accept", "host"])));
         assert!(same_names(&multi, &pairs(&["accept"])));
         assert!(!same_names(&multi, &pairs(&["accept", "host", "te"])));

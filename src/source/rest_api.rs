@@ -5,6 +5,10 @@
 //! which are therefore re-encoded one by one, so `a=1%262` stays one parameter. No `version`
 //! field: that is what tells it from HTTP API payload 1.0.
 //!
+//! Identified by: `httpMethod` and a `requestContext` without `elb` (the payload-1.0 envelope of
+//! API Gateway, see [`super::payload_1_0::is_api_gateway`]), no `version`, and no `methodArn`
+//! (which a REQUEST authorizer's input adds to the same fields).
+//!
 //! Response: `statusCode`, `multiValueHeaders`, `body`, `isBase64Encoded`. With
 //! [`single_value_headers`](crate::Serve::single_value_headers) (for gateways such as Netlify
 //! that read only `headers`) a `headers` map is written instead, each `Set-Cookie` under its own
@@ -26,7 +30,7 @@ pub(crate) struct RestApi;
 
 impl SourceCodec for RestApi {
     fn detect(event: &Event<'_>) -> Option<Source> {
-        event.http_method.is_some().then_some(Source::RestApi)
+        (event.version.is_none() && payload_1_0::is_api_gateway(event)).then_some(Source::RestApi)
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {

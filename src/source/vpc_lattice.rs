@@ -14,6 +14,10 @@
 //! Response (both versions): `statusCode`, `headers` (a map of strings: repeated names joined with
 //! `", "`, every `Set-Cookie` under its own letter-case spelling of the name, since Lattice
 //! documents no list form), `body` (a string, empty for no body) and `isBase64Encoded`.
+//!
+//! Identified by: `method` with the snake-case `raw_path` (V1), or `method` with `"version":
+//! "2.0"` and a `requestContext` (V2). A top-level `method` alone is a JSON-RPC call's as much
+//! as Lattice's.
 
 use http::Request;
 use serde::Serializer;
@@ -33,16 +37,33 @@ pub(crate) struct VpcLattice;
 impl SourceCodec for VpcLattice {
     fn detect(event: &Event<'_>) -> Option<Source> {
         event.method.as_ref()?;
-        let v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0");
-        Some(if v2 {
-            Source::VpcLatticeV2
-        } else {
-            Source::VpcLatticeV1
-        })
+        if event.lattice_raw_path.is_some() {
+            return Some(Source::VpcLatticeV1);
+        }
+        (event.version_is("2.0") && event.request_context.is_some()).then_some(Source::VpcLatticeV2)
     }
 
     fn decode(event: &mut Event<'_>, config: &Config) -> Result<Request<Body>, Rejected> {
-        let v2 = event.version.as_ref().is_some_and(|v| v.as_str() == "2.0");
+        let v2 = event.lattice_raw_path.is_none();
+        Self::decode_version(event, config, v2)
+    }
+
+    fn serialize<S: Serializer>(
+        &self,
+        response: &LambdaResponse,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        payload_1_0::serialize_single_value(response, serializer)
+    }
+}
+
+impl VpcLattice {
+    /// [`SourceCodec::decode`] for the version detection found.
+    pub(crate) fn decode_version(
+        event: &mut Event<'_>,
+        config: &Config,
+        v2: bool,
+    ) -> Result<Request<Body>, Rejected> {
         let source = if v2 {
             Source::VpcLatticeV2
         } else {
@@ -51,7 +72,11 @@ impl SourceCodec for VpcLattice {
         let method = method(event.method.as_ref(), source.name(), "method")?;
         let body = body(event)?;
         let headers = header_map(event.headers.as_ref(), event)?;
-        let path_field = if v2 { &event.path } else { &event.raw_path };
+        let path_field = if v2 {
+            &event.path
+        } else {
+            &event.lattice_raw_path
+        };
         let full = path_field.as_ref().map_or("/", Str::as_str);
         let (path, query_in_path) = match full.split_once('?') {
             Some((path, query)) => (path, Some(query)),
@@ -78,13 +103,5 @@ impl SourceCodec for VpcLattice {
             body,
             config,
         )
-    }
-
-    fn serialize<S: Serializer>(
-        &self,
-        response: &LambdaResponse,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        payload_1_0::serialize_single_value(response, serializer)
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! Request: `requestContext.eventType` (`CONNECT`, `MESSAGE`, `DISCONNECT`) with a
 //! `connectionId` is what only WebSocket events have (API Gateway's Lambda authorizer events for
-//! `$connect` have them too, and a `methodArn`: those are not requests to serve). Each event
+//! `$connect` have them too, and a `methodArn`: those are not requests to serve).
+//!
+//! Identified by: `requestContext.eventType` (`CONNECT`, `MESSAGE` or `DISCONNECT`) with
+//! `requestContext.connectionId`, and no `methodArn`. Each event
 //! becomes one request that ordinary routing dispatches on the route key: `GET {path}/$connect`
 //! (with the handshake's headers, `Sec-WebSocket-*` included, and its query string), `POST
 //! {path}/{routeKey}` for a message (`$default` for one that is not JSON or matches no route;
@@ -35,9 +38,10 @@ pub(crate) struct WebSocket;
 impl SourceCodec for WebSocket {
     fn detect(event: &Event<'_>) -> Option<Source> {
         let context = event.request_context.as_ref()?;
-        let websocket = context.event_type.is_some()
-            && context.connection_id.is_some()
-            && event.method_arn.is_none();
+        let websocket = context
+            .event_type
+            .is_some_and(|kind| kind != WebSocketEvent::Other)
+            && context.connection_id.is_some();
         websocket.then_some(Source::WebSocket)
     }
 

@@ -10,6 +10,7 @@
 //! | `POST /orders` | an HTTP API | validates the order, puts it on the [`Queue`] | (an HTTP response: `202 {"messageId":"…"}`) |
 //! | `POST /events/sqs` | the queue's event source mapping | records each valid order in the [`OrderStore`] | `{"batchItemFailures":[{"itemIdentifier":"…"}]}`: the messages SQS must deliver again |
 //! | `POST /events/schedule` | an EventBridge schedule | the nightly report over the recorded orders | `{"date":"…","orders":N,"units":N}`, or a failed invocation (`500`) |
+//! | `POST /events/authorizer` | API Gateway, as the REST API's TOKEN authorizer, before each protected request | compares the token with [`Worker::api_token`] | an IAM policy allowing the method, or `Unauthorized` (API Gateway answers `401`) |
 //! | `POST /events/{kind}` | any other event (SNS, S3, a direct invoke, …) | logs it | `null` |
 //!
 //! The event routes take [`EventKind`], which refuses (`404`) a request that did not come from
@@ -36,8 +37,13 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
+use tower_lambda::aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequest,
+    ApiGatewayCustomAuthorizerResponse,
+};
 use tower_lambda::aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use tower_lambda::aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use tower_lambda::aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use tower_lambda::EventKind;
 
 pub use backends::{
@@ -91,6 +97,9 @@ pub struct Worker {
     pub queue: Arc<dyn Queue>,
     /// Where the consumer records orders and the report reads them.
     pub store: Arc<dyn OrderStore>,
+    /// The bearer token the authorizer lets in (`Authorization: Bearer {token}`); `None` lets
+    /// nobody in.
+    pub api_token: Option<Arc<str>>,
 }
 
 impl Worker {
@@ -99,7 +108,14 @@ impl Worker {
         Self {
             queue: Arc::new(queue),
             store: Arc::new(store),
+            api_token: None,
         }
+    }
+
+    /// The same worker, whose authorizer lets in requests that carry `token`.
+    pub fn with_api_token(mut self, token: impl Into<Arc<str>>) -> Self {
+        self.api_token = Some(token.into());
+        self
     }
 }
 
@@ -112,6 +128,7 @@ pub fn app(worker: Worker, events_path: &str) -> Router {
     let events = Router::new()
         .route("/sqs", post(consume_orders))
         .route("/schedule", post(nightly_report))
+        .route("/authorizer", post(authorize))
         .route("/{kind}", post(ignore));
     Router::new()
         .route("/orders", post(enqueue))
@@ -270,6 +287,34 @@ async fn nightly_report(
 /// `POST /events/{kind}`: the events this worker does not handle (SNS, S3, a direct invoke,
 /// ...) are logged and acknowledged (`200`, empty: the result `null`). Without this route axum
 /// would answer `404`, which fails the invocation and has the event retried.
+/// `POST /events/authorizer`: the REST API's TOKEN authorizer. API Gateway calls the function
+/// with the token before each protected request (tower-lambda never serves that event as the
+/// request itself); a policy allowing the method lets the request through, `401` (the
+/// invocation error `Unauthorized`) makes API Gateway answer `401`.
+async fn authorize(
+    State(worker): State<Worker>,
+    _: EventKind,
+    Json(event): Json<ApiGatewayCustomAuthorizerRequest>,
+) -> Result<Json<ApiGatewayCustomAuthorizerResponse>, StatusCode> {
+    let expected = worker.api_token.ok_or(StatusCode::UNAUTHORIZED)?;
+    let token = event.authorization_token.unwrap_or_default();
+    if token.strip_prefix("Bearer ") != Some(&*expected) {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    // The aws_lambda_events types are #[non_exhaustive]: built from their defaults.
+    let mut statement = IamPolicyStatement::default();
+    statement.action = vec!["execute-api:Invoke".to_owned()];
+    statement.effect = IamPolicyEffect::Allow;
+    statement.resource = vec![event.method_arn.unwrap_or_default()];
+    let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
+    policy.version = Some("2012-10-17".to_owned());
+    policy.statement = vec![statement];
+    let mut answer = ApiGatewayCustomAuthorizerResponse::default();
+    answer.principal_id = Some("api-client".to_owned());
+    answer.policy_document = policy;
+    Ok(Json(answer))
+}
+
 async fn ignore(kind: EventKind) -> StatusCode {
     tracing::info!(
         kind = kind.path_segment(),

@@ -54,7 +54,11 @@ use worker::{app, events_path, MemoryQueue, MemoryStore, Worker};
 #[tokio::main]
 async fn main() -> Result<(), tower_lambda::Error> {
     let events = events_path(std::env::var("TOWER_LAMBDA_EVENTS_PATH").ok().as_deref());
-    let worker = Worker::new(MemoryQueue::default(), MemoryStore::default());
+    let mut worker = Worker::new(MemoryQueue::default(), MemoryStore::default());
+    // The bearer token the TOKEN authorizer (`POST /events/authorizer`) lets in.
+    if let Ok(token) = std::env::var("WORKER_API_TOKEN") {
+        worker = worker.with_api_token(token);
+    }
     tower_lambda::Serve::new(app(worker, &events))
         .events_path(events)
         .await

@@ -20,6 +20,8 @@ const SQS: &str = include_str!("../../../tests/fixtures/events/sqs.json");
 const SCHEDULE: &str = include_str!("../../../tests/fixtures/events/schedule.json");
 const SNS: &str = include_str!("../../../tests/fixtures/events/sns.json");
 const DIRECT_INVOKE: &str = include_str!("../../../tests/fixtures/events/direct_invoke.json");
+const TOKEN_AUTHORIZER: &str =
+    include_str!("../../../tests/fixtures/events/authorizer_rest_token.json");
 
 const ADA: &str = r#"{"customer":"ada","sku":"tea","quantity":2}"#;
 const GRACE: &str = r#"{"customer":"grace","sku":"coffee","quantity":3}"#;
@@ -379,4 +381,35 @@ async fn local_mode_takes_requests_to_the_events_path_as_events() {
         child.kill().unwrap();
         let _ = child.wait();
     }
+}
+
+#[tokio::test]
+async fn the_authorizer_allows_the_token_and_answers_unauthorized_to_any_other() {
+    let (worker, queue, _) = in_memory();
+    let locked = serve(worker.with_api_token("s3cret"));
+    let with_token = |token: &str| {
+        let mut event: Value = serde_json::from_str(TOKEN_AUTHORIZER).unwrap();
+        event["authorizationToken"] = json!(token);
+        event.to_string()
+    };
+    let policy: Value =
+        serde_json::from_str(&locked.invoke(with_token("Bearer s3cret")).await.unwrap()).unwrap();
+    let recorded: Value = serde_json::from_str(TOKEN_AUTHORIZER).unwrap();
+    assert_eq!(policy["principalId"], "api-client");
+    assert_eq!(
+        policy["policyDocument"]["Statement"],
+        json!([{"Action": ["execute-api:Invoke"], "Effect": "Allow", "Resource": [recorded["methodArn"]]}])
+    );
+    for token in ["Bearer wrong", "s3cret", ""] {
+        let error = locked.invoke(with_token(token)).await.unwrap_err();
+        assert_eq!(error.message(), "Unauthorized", "{token:?}");
+    }
+    // Without a configured token nobody is let in; no order was ever enqueued.
+    let (worker, _, _) = in_memory();
+    let error = serve(worker)
+        .invoke(with_token("Bearer s3cret"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.message(), "Unauthorized");
+    assert!(queue.sent().is_empty());
 }
