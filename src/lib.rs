@@ -37,6 +37,24 @@
 //! | VPC Lattice V1 / V2 | `raw_path` / `path` (with the query), `headers` | `headers` (strings), `isBase64Encoded` |
 //! | API Gateway WebSocket API | `requestContext.routeKey` → `GET`/`POST {websocket_path}/{routeKey}`, REST-style maps, `body` | `headers` (strings), `isBase64Encoded` |
 //!
+//! # How events are identified
+//! Each source by the combination of fields only it sends, never by one field another payload
+//! may carry too; an event with `methodArn` or `routeArn` (an API Gateway Lambda authorizer's
+//! input) is never a request:
+//!
+//! | Source | Identified by |
+//! |---|---|
+//! | REST API / HTTP API payload 1.0 | `httpMethod` + a `requestContext` without `elb`; no `version` / `"version": "1.0"` |
+//! | HTTP API payload 2.0 / Function URL | `requestContext.http`, `"version": "2.0"` (or none); a Function URL's domain |
+//! | ALB | `httpMethod` + `requestContext.elb.targetGroupArn` |
+//! | VPC Lattice V1 / V2 | `method` + `raw_path` / `method` + `"version": "2.0"` + `requestContext` |
+//! | WebSocket API | `requestContext.eventType` (`CONNECT`, `MESSAGE`, `DISCONNECT`) + `requestContext.connectionId` |
+//!
+//! Any other event fails the invocation, or, with [`Serve::events_path`], becomes a request to
+//! `{events_path}/{kind}` (see [`EventKind`], authorizers included). A request from an HTTP source
+//! for the events path or the WebSocket path is answered `404` without calling the service, in
+//! any spelling a router might read the same.
+//!
 //! Options live on [`Serve`]. Response bodies that are not text travel base64-encoded; the rule
 //! and its overrides are described at [`BodyEncoding`]. [`Serve::invoke`] runs one event through
 //! the production path in a test.

@@ -484,16 +484,8 @@ async fn a_direct_invoke_with_any_json_still_reaches_the_events_path() {
 
 // ---- Paths only AWS may reach ----------------------------------------------------------------
 
-const HTTP_SHAPES: [Shape; 8] = [
-    Shape::RestApi,
-    Shape::HttpApiV1,
-    Shape::HttpApiV2,
-    Shape::FunctionUrl,
-    Shape::Alb,
-    Shape::AlbMultiValue,
-    Shape::VpcLatticeV1,
-    Shape::VpcLatticeV2,
-];
+/// Every HTTP source's shape.
+const HTTP_SHAPES: [Shape; 8] = EventBuilder::SOURCES;
 
 /// Every way of writing a path under `prefix` that a router or a normalizing layer could read
 /// as that path.
