@@ -247,10 +247,10 @@ pub(crate) fn slash_prefixed(path: &str) -> String {
     }
 }
 
-/// What a path option takes: letters, digits and `-._~!$&'()*+,;=:@/`, no `.` or `..` segment
-/// and no percent-escape, so that it reads the same to every router and to the guard that
+/// What a path option takes: letters, digits and `-._~!$&'()*+,;=:@/`, no empty, `.` or `..`
+/// segment and no percent-escape, so that it reads the same to every router and to the guard that
 /// keeps HTTP clients out of it.
-const PLAIN_PATH: &str = "a path other than `/` that is plain (letters, digits and `-._~!$&'()*+,;=:@/`, no `.` or `..` segment, no `%` escape), such as `/events`";
+const PLAIN_PATH: &str = "a path other than `/` that is plain (letters, digits and `-._~!$&'()*+,;=:@/`, no empty, `.` or `..` segment, no `%` escape), such as `/events`";
 
 /// Whether `path` (already [`slash_prefixed`]) is a plain path.
 fn is_plain_path(path: &str) -> bool {
@@ -258,7 +258,8 @@ fn is_plain_path(path: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b))
         && path
             .split('/')
-            .all(|segment| segment != "." && segment != "..")
+            .skip(1)
+            .all(|segment| !matches!(segment, "" | "." | ".."))
 }
 
 /// The events path for `path`; the root is refused (it would take every route), and so is a
@@ -281,7 +282,7 @@ pub(crate) fn websocket_path(path: &str) -> Result<String, Misconfigured> {
         return Err(Misconfigured::new(
             "Serve::websocket_path",
             path.to_owned(),
-            "a plain path (letters, digits and `-._~!$&'()*+,;=:@/`, no `.` or `..` segment, no `%` escape), such as `/ws`",
+            "a plain path (letters, digits and `-._~!$&'()*+,;=:@/`, no empty, `.` or `..` segment, no `%` escape), such as `/ws`",
         ));
     }
     Ok(prefixed)
@@ -323,6 +324,8 @@ pub(crate) struct Config {
     pub(crate) events_over_http: bool,
     /// Let requests from HTTP sources reach the WebSocket path (off: they get `404`).
     pub(crate) websocket_over_http: bool,
+    /// Put the removed path prefix back into `Location`, `Content-Location` and cookie paths.
+    pub(crate) restore_prefix: bool,
     /// Response statuses that fail the invocation.
     pub(crate) fail_on_status: StatusSet,
     /// Whether `fail_on_status` was set in code (the environment then does not decide).
@@ -356,6 +359,7 @@ impl Default for Config {
             events_path: None,
             events_over_http: false,
             websocket_over_http: false,
+            restore_prefix: true,
             fail_on_status: StatusSet::default(),
             fail_on_status_set: false,
             invocation_log: Some(tracing::Level::INFO),

@@ -25,6 +25,7 @@ use crate::event::{identifying_fields, Event, EventError};
 use crate::events::EventKind;
 use crate::headers;
 use crate::response::LambdaResponse;
+use crate::restore::Restore;
 use crate::source::{Rejected, Source};
 
 /// What an invocation answers.
@@ -562,6 +563,27 @@ pub(crate) fn deadline_response(config: &Config, request_id: Option<&str>) -> La
     LambdaResponse::plain(StatusCode::GATEWAY_TIMEOUT, message)
 }
 
+/// What the response head needs from the request, taken before the service consumes it: the
+/// removed path prefix to put back ([`Restore`]), unless
+/// [`Serve::restore_path_prefix`](crate::Serve::restore_path_prefix) is off.
+pub(crate) fn restore_for(request: &Request<Body>, config: &Config) -> Option<Restore> {
+    if config.restore_prefix {
+        Restore::of(request)
+    } else {
+        None
+    }
+}
+
+/// The one step both response modes run on the service's response headers: hop-by-hop headers
+/// out (the gateway owns the connection), the removed path prefix back into `Location`,
+/// `Content-Location` and cookie paths.
+pub(crate) fn response_head(headers: &mut http::HeaderMap, restore: Option<&Restore>) {
+    headers::remove_hop_by_hop(headers);
+    if let Some(restore) = restore {
+        restore.apply(headers);
+    }
+}
+
 /// Calls the service and collects its response for a buffered reply, within the time budget
 /// (see [`time_budget`]).
 ///
@@ -607,12 +629,13 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
+    let restore = restore_for(&request, config);
     let response = match call_service(service, request).await {
         Ok(response) => response,
         Err(failure) => return on_failure(config, request_id, &failure),
     };
     let (mut parts, body) = response.into_parts();
-    headers::remove_hop_by_hop(&mut parts.headers);
+    response_head(&mut parts.headers, restore.as_ref());
     let form = binary::form(
         &parts.headers,
         &config.binary_media_types,

@@ -84,7 +84,7 @@
 //
 // 1. **Data and rules**: `error`, `event` (the borrowed envelope), `events` (the kinds of
 //    non-HTTP events), `config` (plain options), `binary`, `headers`, `uri`, `body`, `context`,
-//    `response`, `testing`.
+//    `response`, `restore`, `testing`.
 // 2. **Sources**: `source`, one module per source under it, owning detect, decode and the
 //    response JSON, with what they share in modules of its own (`source/mod.rs` is only the
 //    table of contents and the dispatch).
@@ -103,6 +103,7 @@ mod event;
 mod events;
 mod headers;
 mod response;
+mod restore;
 pub mod testing;
 mod uri;
 

@@ -252,14 +252,6 @@ impl<S> Serve<S> {
                 self.config.misconfigured.get_or_insert(problem);
             }
         }
-        self.check_paths()
-    }
-
-    /// Records the first problem with the events and WebSocket paths taken together.
-    fn check_paths(mut self) -> Self {
-        if let Some(problem) = self.config.overlapping_paths() {
-            self.config.misconfigured.get_or_insert(problem);
-        }
         self
     }
 
@@ -299,7 +291,7 @@ impl<S> Serve<S> {
                 self.config.misconfigured.get_or_insert(problem);
             }
         }
-        self.check_paths()
+        self
     }
 
     /// Fail the Lambda invocation, instead of answering, when the response status is in `statuses`
@@ -433,6 +425,38 @@ impl<S> Serve<S> {
         self
     }
 
+    /// Put the path prefix removed before routing (the [`PathPrefix`](crate::PathPrefix): an API
+    /// Gateway stage, a custom domain's base path, [`Serve::strip_base_path`]) back into what the
+    /// service answers, as a reverse proxy's `proxy_redirect` does. On by default.
+    ///
+    /// | The service answers (prefix `/prod`) | The client gets |
+    /// |---|---|
+    /// | `Location: /login?next=/a` | `Location: /prod/login?next=/a` |
+    /// | `Location: https://{own host}/docs/` | `Location: https://{own host}/prod/docs/` |
+    /// | `Location: /prod/login` (already under it) | as it is |
+    /// | `Location: docs/` (relative), `https://other.example/`, `//other.example/` | as it is |
+    /// | `Content-Location`: the same rules | |
+    /// | `Set-Cookie: a=1; Path=/admin` | `Set-Cookie: a=1; Path=/prod/admin` |
+    /// | `Set-Cookie: a=1; Path=/` or no `Path` | as it is |
+    ///
+    /// A cookie path below the root must carry the prefix, or the browser, which sees
+    /// `/prod/admin`, never sends the cookie back; `Path=/` already covers the prefix, and making
+    /// it narrower would change what the app set deliberately site-wide. Nothing changes when
+    /// nothing was removed ([`PathMode::AsRequested`], a `$default` stage), in either response
+    /// mode.
+    ///
+    /// ```
+    /// # let app = tower::service_fn(|_req: http::Request<tower_lambda::Body>| async {
+    /// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// # });
+    /// // The app builds its own links with the prefix (see `RequestExt::path_prefix`).
+    /// let serve = tower_lambda::Serve::new(app).restore_path_prefix(false);
+    /// ```
+    pub fn restore_path_prefix(mut self, enabled: bool) -> Self {
+        self.config.restore_prefix = enabled;
+        self
+    }
+
     /// Let requests from HTTP sources reach the WebSocket path
     /// ([`Serve::websocket_path`]) instead of answering them `404` (for apps whose handlers
     /// there check [`WebSocketContext`](crate::WebSocketContext) themselves).
@@ -538,10 +562,12 @@ impl<S> Serve<S> {
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
-        if let Some(problem) = &self.config.misconfigured {
+        // The two paths are checked together here, whatever the order they were set in.
+        let problem = self.config.misconfigured.clone();
+        if let Some(problem) = problem.or_else(|| self.config.overlapping_paths()) {
             return Err(InvocationError {
                 error_type: "tower_lambda::Configuration".into(),
-                message: Error::from(problem.clone()).to_string(),
+                message: Error::from(problem).to_string(),
             });
         }
         let response = invoke::invoke(self.service.clone(), &self.config, event).await?;

@@ -24,8 +24,11 @@ use tower::Service;
 use crate::body::Body;
 use crate::config::Config;
 use crate::error::{panic_message, BoxError, Error, InvocationError};
-use crate::headers::{self, Cookies, SingleValue};
-use crate::invoke::{call_service, deadline_response, on_failure, status_failure, time_budget};
+use crate::headers::{Cookies, SingleValue};
+use crate::invoke::{
+    call_service, deadline_response, on_failure, response_head, restore_for, status_failure,
+    time_budget,
+};
 use crate::logging::Outcome;
 use crate::source::Source;
 
@@ -93,6 +96,7 @@ impl Answer {
         B::Error: Into<BoxError>,
     {
         let budget = time_budget(&request, &config);
+        let restore = restore_for(&request, &config);
         let called = call_service(service, request);
         let called = match budget {
             None => called.await,
@@ -110,7 +114,7 @@ impl Answer {
         match called {
             Ok(response) => {
                 let (mut parts, body) = response.into_parts();
-                headers::remove_hop_by_hop(&mut parts.headers);
+                response_head(&mut parts.headers, restore.as_ref());
                 self.stream(&config, parts.status, &parts.headers, body)
                     .await
             }

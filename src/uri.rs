@@ -193,9 +193,11 @@ pub(crate) fn strip_segments<'p>(path: &'p str, prefix: &str) -> Option<&'p str>
 }
 
 /// Whether a request `path` falls under `prefix` (`/events`, a plain path) however a router or a
-/// layer might read it: percent-escapes decoded, `\\` read as `/`, repeated slashes folded, dot
-/// segments removed (RFC 3986, section 5.2.4), letter case ignored, on a segment boundary. For
-/// refusing requests, so it errs towards yes.
+/// layer might read it: percent-escapes decoded, `\\` read as `/`, repeated slashes folded,
+/// letter case ignored, on a segment boundary; with its dot segments as they are (a router that
+/// matches the raw path routes `/events/%2e%2e` under `/events`) or removed (RFC 3986, section
+/// 5.2.4: a layer that normalizes routes `/static/../events/sqs` there). For refusing requests,
+/// so it errs towards yes.
 pub(crate) fn is_under(path: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
     // Most paths have nothing a router could read differently: compared as they are.
@@ -203,22 +205,26 @@ pub(crate) fn is_under(path: &str, prefix: &str) -> bool {
         return starts_with_segments(path, prefix);
     }
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in decoded.split(['/', '\\']) {
+    let mut literal: Vec<&str> = Vec::new();
+    let mut resolved: Vec<&str> = Vec::new();
+    for segment in decoded.split(['/', '\\']).filter(|s| !s.is_empty()) {
+        literal.push(segment);
         match segment {
-            "" | "." => {}
+            "." => {}
             ".." => {
-                segments.pop();
+                resolved.pop();
             }
-            _ => segments.push(segment),
+            _ => resolved.push(segment),
         }
     }
-    let mut normalized = String::with_capacity(decoded.len());
-    for segment in segments {
-        normalized.push('/');
-        normalized.push_str(segment);
-    }
-    starts_with_segments(&normalized, prefix)
+    [literal, resolved].iter().any(|segments| {
+        let mut joined = String::with_capacity(decoded.len() + 1);
+        for segment in segments {
+            joined.push('/');
+            joined.push_str(segment);
+        }
+        starts_with_segments(&joined, prefix)
+    })
 }
 
 /// `path` starts with `prefix` (letter case ignored) on a segment boundary.
@@ -235,10 +241,11 @@ pub(crate) struct Uris {
     pub(crate) client: Uri,
 }
 
-/// Builds both URIs. Scheme from `X-Forwarded-Proto` (default `https`), authority from the
-/// `Host` header or else the event's domain name; without any authority a URI is the path and
-/// query alone, as in an HTTP/1.1 request line. The request URI has the `route` path, or with
-/// `as_requested` the `requested` one; the client URL always has the `requested` path.
+/// Builds both URIs. The request URI is in origin form, the path and query alone, as an
+/// HTTP/1.1 server such as `axum::serve` hands its services (the authority is in `Host`): the
+/// `route` path, or with `as_requested` the `requested` one. The client URL is the full URL with
+/// the `requested` path: scheme from `X-Forwarded-Proto` (default `https`), authority from the
+/// `Host` header or else the event's domain name (without either, the path and query alone).
 pub(crate) fn build(
     headers: &HeaderMap,
     domain_name: Option<&str>,
@@ -255,11 +262,11 @@ pub(crate) fn build(
         PathAndQuery::from_maybe_shared(Bytes::from(out))
     };
     let client_pq = path_and_query(requested)?;
-    let request_pq = if as_requested || route == requested {
+    let request = Uri::from(if as_requested || route == requested {
         client_pq.clone()
     } else {
         path_and_query(route)?
-    };
+    });
 
     let authority = headers
         .get(HOST)
@@ -267,7 +274,7 @@ pub(crate) fn build(
         .or_else(|| domain_name.and_then(|name| Authority::try_from(name).ok()));
     let Some(authority) = authority else {
         return Ok(Uris {
-            request: Uri::from(request_pq),
+            request,
             client: Uri::from(client_pq),
         });
     };
@@ -275,21 +282,14 @@ pub(crate) fn build(
         Some(proto) if proto.eq_ignore_ascii_case(b"http") => Scheme::HTTP,
         _ => Scheme::HTTPS,
     };
-    let same = as_requested || route == requested;
-    let with_origin = |pq: PathAndQuery| {
-        let mut parts = http::uri::Parts::default();
-        parts.scheme = Some(scheme.clone());
-        parts.authority = Some(authority.clone());
-        parts.path_and_query = Some(pq);
-        Uri::from_parts(parts)
-    };
-    let client = with_origin(client_pq)?;
-    let request = if same {
-        client.clone()
-    } else {
-        with_origin(request_pq)?
-    };
-    Ok(Uris { request, client })
+    let mut parts = http::uri::Parts::default();
+    parts.scheme = Some(scheme);
+    parts.authority = Some(authority);
+    parts.path_and_query = Some(client_pq);
+    Ok(Uris {
+        request,
+        client: Uri::from_parts(parts)?,
+    })
 }
 
 #[cfg(test)]
@@ -314,6 +314,12 @@ mod tests {
             "/static\\..\\events/sqs",
             "/events%2fsqs",
             "/../events/sqs",
+            // Under it as a raw-path router reads it, though they climb out once resolved.
+            "/events/..",
+            "/events/%2e%2e",
+            "/events/..%5C",
+            "/events/sqs/%2e%2e/%2e%2e/static",
+            "/events/../static",
         ] {
             assert!(is_under(path, "/events"), "{path}");
         }
@@ -323,7 +329,6 @@ mod tests {
             "/eventsx",
             "/eventsx/sqs",
             "/static/events",
-            "/events/../static",
             "/%2e%2e",
             "/ev%20ents",
             "/./static/./events.json",
@@ -417,19 +422,20 @@ mod tests {
             uris(&headers, None, "", false),
             ("/x?a=1".into(), "/x?a=1".into())
         );
+        // The request URI is in origin form; the authority is the client URL's.
         assert_eq!(
-            uris(&headers, Some("d.example"), "", false).0,
-            "https://d.example/x?a=1"
+            uris(&headers, Some("d.example"), "", false),
+            ("/x?a=1".into(), "https://d.example/x?a=1".into())
         );
         headers.insert(HOST, "h.example:8080".parse().unwrap());
         headers.insert(X_FORWARDED_PROTO, "http".parse().unwrap());
         assert_eq!(
-            uris(&headers, Some("d.example"), "", false).0,
+            uris(&headers, Some("d.example"), "", false).1,
             "http://h.example:8080/x?a=1"
         );
         headers.insert(HOST, "bad host".parse().unwrap());
         assert_eq!(
-            uris(&headers, Some("d.example"), "", false).0,
+            uris(&headers, Some("d.example"), "", false).1,
             "http://d.example/x?a=1"
         );
     }
@@ -439,17 +445,11 @@ mod tests {
         let headers = HeaderMap::new();
         assert_eq!(
             uris(&headers, Some("d.example"), "/prod", false),
-            (
-                "https://d.example/x?a=1".into(),
-                "https://d.example/prod/x?a=1".into()
-            )
+            ("/x?a=1".into(), "https://d.example/prod/x?a=1".into())
         );
         assert_eq!(
             uris(&headers, Some("d.example"), "/prod", true),
-            (
-                "https://d.example/prod/x?a=1".into(),
-                "https://d.example/prod/x?a=1".into()
-            )
+            ("/prod/x?a=1".into(), "https://d.example/prod/x?a=1".into())
         );
     }
 
@@ -479,7 +479,8 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!(u.request.host(), Some("api.example"));
+        assert_eq!(u.request.authority(), None);
         assert_eq!(u.request.path(), "//evil.example/x");
+        assert_eq!(u.client.host(), Some("api.example"));
     }
 }

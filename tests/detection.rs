@@ -503,6 +503,8 @@ fn disguises(prefix: &str, rest: &str) -> Vec<String> {
         format!("/static/%2e%2e{prefix}/{rest}"),
         format!("/static/%2E%2E{prefix}/{rest}"),
         format!("{encoded}/{rest}"),
+        format!("{prefix}/%2e%2e"),
+        format!("{prefix}/{rest}/../.."),
     ]
 }
 
@@ -624,6 +626,11 @@ async fn unusable_paths_are_refused_before_any_event() {
             "/events",
         ),
         (
+            |s| s.events_path("/hooks//events"),
+            "Serve::events_path",
+            "/hooks//events",
+        ),
+        (
             |s| s.websocket_path("/w s"),
             "Serve::websocket_path",
             "/w s",
@@ -646,12 +653,15 @@ async fn unusable_paths_are_refused_before_any_event() {
         );
         assert!(slot.lock().unwrap().is_empty());
     }
-    // Paths apart from each other are fine, in either order.
-    let (service, _) = recording(StatusCode::OK, "");
-    let serve = Serve::new(service)
-        .websocket_path("/chat")
-        .events_path("/events");
-    assert!(serve.invoke(&event).await.is_ok());
+    // Paths apart from each other are fine, in either order, whatever was set before.
+    for serve in [
+        (|s: Serve<BoxedService>| s.websocket_path("/chat").events_path("/events")) as fn(_) -> _,
+        |s| s.events_path("/events").websocket_path("/chat"),
+        |s| s.events_path("/ws/events").websocket_path("/chat"),
+    ] {
+        let (service, _) = recording(StatusCode::OK, "");
+        assert!(serve(Serve::new(service)).invoke(&event).await.is_ok());
+    }
 }
 
 // ---- Values kept as written -------------------------------------------------------------------

@@ -105,6 +105,15 @@ fn app(signal: Arc<Notify>) -> Router {
             }),
         )
         .route(
+            "/account",
+            get(|| async {
+                (
+                    [(header::SET_COOKIE, "session=1; Path=/admin")],
+                    axum::response::Redirect::to("/login"),
+                )
+            }),
+        )
+        .route(
             "/gzip",
             get(move || {
                 let big = big.clone();
@@ -227,6 +236,22 @@ async fn streaming_mode_through_the_real_runtime_client() {
         json!({"statusCode": 200, "headers": {"content-type": "text/plain", "content-length": "8"}, "cookies": []})
     );
     assert_eq!(body, b"streamed");
+
+    // A REST API stage removed before routing is put back into the prelude's redirect and
+    // cookie path.
+    let rest = tower_lambda::testing::EventBuilder::new(
+        tower_lambda::testing::Shape::RestApi,
+        "GET",
+        "/account",
+    )
+    .stage("prod")
+    .build();
+    api.send("s-8", rest);
+    let (data, _, _) = api.streamed("s-8").await;
+    let (prelude, _) = split_prelude(&data);
+    assert_eq!(prelude["statusCode"], 303);
+    assert_eq!(prelude["headers"]["location"], "/prod/login");
+    assert_eq!(prelude["cookies"], json!(["session=1; Path=/prod/admin"]));
 
     // HTTP APIs cannot stream: answered buffered, in their own shape.
     let mut v2 = serde_json::from_str::<Value>(&url_event("/gzip")).unwrap();
