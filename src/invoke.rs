@@ -566,7 +566,7 @@ pub(crate) fn deadline_response(config: &Config, request_id: Option<&str>) -> La
 /// What the response head needs from the request, taken before the service consumes it: the
 /// removed path prefix to put back ([`Restore`]), unless
 /// [`Serve::restore_path_prefix`](crate::Serve::restore_path_prefix) is off.
-pub(crate) fn restore_for(request: &Request<Body>, config: &Config) -> Option<Restore> {
+pub(crate) fn restore_for(request: &Request<Body>, config: &Config) -> Option<Box<Restore>> {
     if config.restore_prefix {
         Restore::of(request)
     } else {
@@ -635,7 +635,7 @@ where
         Err(failure) => return on_failure(config, request_id, &failure),
     };
     let (mut parts, body) = response.into_parts();
-    response_head(&mut parts.headers, restore.as_ref());
+    response_head(&mut parts.headers, restore.as_deref());
     let form = binary::form(
         &parts.headers,
         &config.binary_media_types,

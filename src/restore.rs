@@ -14,23 +14,26 @@
 //! default path from the URL the browser used, which has the prefix.
 
 use http::header::{CONTENT_LOCATION, LOCATION, SET_COOKIE};
-use http::uri::{Authority, Scheme};
-use http::{HeaderMap, HeaderName, HeaderValue, Request};
+use http::{HeaderMap, HeaderValue, Request};
 
 use crate::body::Body;
 use crate::context::{ClientUrl, PathPrefix};
 
 /// What a response needs to put the removed prefix back: the prefix, as escaped in the client's
-/// URL, and the client's origin (for absolute URLs).
+/// URL, and the client's origin (for absolute URLs), in one string.
 #[derive(Debug, Clone)]
 pub(crate) struct Restore {
-    prefix: String,
-    origin: Option<(Scheme, Authority)>,
+    /// `{scheme}://{authority}{prefix}`, or the prefix alone when the origin is not known.
+    text: String,
+    /// Where the prefix starts in `text`.
+    prefix_at: usize,
 }
 
 impl Restore {
     /// For `request`, when a prefix was removed from its path (`None` otherwise: nothing to do).
-    pub(crate) fn of(request: &Request<Body>) -> Option<Self> {
+    /// Boxed: it is held across the service call, and a larger future costs every round trip
+    /// its moves.
+    pub(crate) fn of(request: &Request<Body>) -> Option<Box<Self>> {
         let extensions = request.extensions();
         let prefix = extensions.get::<PathPrefix>()?.as_str();
         if prefix.is_empty() {
@@ -38,34 +41,49 @@ impl Restore {
         }
         let origin = extensions.get::<ClientUrl>().and_then(|url| {
             let url = &url.0;
-            Some((url.scheme()?.clone(), url.authority()?.clone()))
+            Some((url.scheme_str()?, url.authority()?.as_str()))
         });
-        Some(Self {
-            prefix: prefix.trim_end_matches('/').to_owned(),
-            origin,
-        })
+        Some(Box::new(Self::new(origin, prefix)))
     }
 
-    /// Rewrites the response headers that name a URL or a cookie path.
-    pub(crate) fn apply(&self, headers: &mut HeaderMap) {
-        for name in [LOCATION, CONTENT_LOCATION] {
-            self.rewrite(headers, name, |restore, text| restore.location(text));
+    fn new(origin: Option<(&str, &str)>, prefix: &str) -> Self {
+        // A prefix never ends with `/` (the route keeps it); a byte test, not a pattern search.
+        let prefix = prefix.strip_suffix('/').unwrap_or(prefix);
+        let (scheme, authority) = origin.unwrap_or_default();
+        let mut text = String::with_capacity(scheme.len() + 3 + authority.len() + prefix.len());
+        if origin.is_some() {
+            text.push_str(scheme);
+            text.push_str("://");
+            text.push_str(authority);
         }
-        self.rewrite(headers, SET_COOKIE, |restore, text| restore.cookie(text));
+        let prefix_at = text.len();
+        text.push_str(prefix);
+        Self { text, prefix_at }
     }
 
-    fn rewrite(
-        &self,
-        headers: &mut HeaderMap,
-        name: HeaderName,
-        with: impl Fn(&Self, &str) -> Option<String>,
-    ) {
-        if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
-            for value in entry.iter_mut() {
-                let rewritten = value.to_str().ok().and_then(|text| with(self, text));
-                if let Some(new) = rewritten.and_then(|new| HeaderValue::try_from(new).ok()) {
-                    *value = new;
-                }
+    fn prefix(&self) -> &str {
+        &self.text[self.prefix_at..]
+    }
+
+    /// The client's scheme and authority, when known.
+    fn origin(&self) -> Option<(&str, &str)> {
+        self.text[..self.prefix_at].split_once("://")
+    }
+
+    /// Rewrites the response headers that name a URL or a cookie path (one pass over the
+    /// headers, which are few).
+    pub(crate) fn apply(&self, headers: &mut HeaderMap) {
+        for (name, value) in headers.iter_mut() {
+            let rewrite = if name == LOCATION || name == CONTENT_LOCATION {
+                Self::location
+            } else if name == SET_COOKIE {
+                Self::cookie
+            } else {
+                continue;
+            };
+            let rewritten = value.to_str().ok().and_then(|text| rewrite(self, text));
+            if let Some(new) = rewritten.and_then(|new| HeaderValue::try_from(new).ok()) {
+                *value = new;
             }
         }
     }
@@ -79,10 +97,10 @@ impl Restore {
             0
         } else {
             let (scheme, rest) = text.split_once("://")?;
-            let (own_scheme, own_authority) = self.origin.as_ref()?;
+            let (own_scheme, own_authority) = self.origin()?;
             let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let same_origin = scheme.eq_ignore_ascii_case(own_scheme.as_str())
-                && rest[..authority_len].eq_ignore_ascii_case(own_authority.as_str());
+            let same_origin = scheme.eq_ignore_ascii_case(own_scheme)
+                && rest[..authority_len].eq_ignore_ascii_case(own_authority);
             if !same_origin {
                 return None;
             }
@@ -93,9 +111,9 @@ impl Restore {
         if self.holds(path) {
             return None;
         }
-        let mut out = String::with_capacity(text.len() + self.prefix.len() + 1);
+        let mut out = String::with_capacity(text.len() + self.prefix().len() + 1);
         out.push_str(&text[..path_at]);
-        out.push_str(&self.prefix);
+        out.push_str(self.prefix());
         if path.is_empty() {
             out.push('/');
         }
@@ -104,24 +122,35 @@ impl Restore {
     }
 
     /// A `Set-Cookie` value with its `Path` under the prefix, or `None` to leave it as it is.
+    /// Read byte by byte: every cookie a response sets passes here.
     fn cookie(&self, text: &str) -> Option<String> {
+        let bytes = text.as_bytes();
+        let skip_spaces = |mut at: usize, end: usize| {
+            while at < end && bytes[at] == b' ' {
+                at += 1;
+            }
+            at
+        };
         // Attributes follow the first `;`; the cookie's own value may hold anything else.
-        let mut at = text.find(';')?;
-        while at < text.len() {
+        let mut at = bytes.iter().position(|&b| b == b';')?;
+        while at < bytes.len() {
             let start = at + 1;
-            let end = text[start..].find(';').map_or(text.len(), |i| start + i);
-            let attribute = &text[start..end];
-            if let Some((name, value)) = attribute.split_once('=') {
-                let value_at = start + name.len() + 1;
-                let path = value.trim();
-                if name.trim().eq_ignore_ascii_case("path") {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b';')
+                .map_or(bytes.len(), |i| start + i);
+            let name = skip_spaces(start, end);
+            if end - name > 4 && bytes[name..name + 4].eq_ignore_ascii_case(b"path") {
+                let equals = skip_spaces(name + 4, end);
+                if bytes.get(equals) == Some(&b'=') {
+                    let path_at = skip_spaces(equals + 1, end);
+                    let path = text[path_at..end].trim_end();
                     if !path.starts_with('/') || path == "/" || self.holds(path) {
                         return None;
                     }
-                    let path_at = value_at + (value.len() - value.trim_start().len());
-                    let mut out = String::with_capacity(text.len() + self.prefix.len());
+                    let mut out = String::with_capacity(text.len() + self.prefix().len());
                     out.push_str(&text[..path_at]);
-                    out.push_str(&self.prefix);
+                    out.push_str(self.prefix());
                     out.push_str(&text[path_at..]);
                     return Some(out);
                 }
@@ -133,7 +162,7 @@ impl Restore {
 
     /// Whether `path` is the prefix or lies under it (segment boundary, letter case kept).
     fn holds(&self, path: &str) -> bool {
-        path.strip_prefix(self.prefix.as_str())
+        path.strip_prefix(self.prefix())
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     }
 }
@@ -143,13 +172,10 @@ mod tests {
     use super::*;
 
     fn restore(prefix: &str) -> Restore {
-        Restore {
-            prefix: prefix.to_owned(),
-            origin: Some((
-                Scheme::HTTPS,
-                Authority::from_static("abc123.execute-api.us-east-1.amazonaws.com"),
-            )),
-        }
+        Restore::new(
+            Some(("https", "abc123.execute-api.us-east-1.amazonaws.com")),
+            prefix,
+        )
     }
 
     #[test]
@@ -193,10 +219,7 @@ mod tests {
             assert_eq!(r.location(location), want, "{location}");
         }
         // Without a known origin, absolute URLs are left alone.
-        let no_origin = Restore {
-            prefix: "/prod".into(),
-            origin: None,
-        };
+        let no_origin = Restore::new(None, "/prod/");
         assert_eq!(no_origin.location(&format!("{own}/x")), None);
         assert_eq!(no_origin.location("/x"), Some("/prod/x".into()));
     }

@@ -114,7 +114,7 @@ impl Answer {
         match called {
             Ok(response) => {
                 let (mut parts, body) = response.into_parts();
-                response_head(&mut parts.headers, restore.as_ref());
+                response_head(&mut parts.headers, restore.as_deref());
                 self.stream(&config, parts.status, &parts.headers, body)
                     .await
             }

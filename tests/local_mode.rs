@@ -36,6 +36,10 @@ fn app() -> Router {
             ),
         )
         .route(
+            "/uri",
+            get(|uri: axum::http::Uri| async move { uri.to_string() }),
+        )
+        .route(
             "/peer",
             get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
         )
@@ -203,7 +207,13 @@ async fn emulating_a_source_goes_through_its_event_and_back() {
         assert_eq!(answer.status, 500);
         let answer = send(address, "GET", "/hello/w%C3%B6rld", &[], b"").await;
         assert_eq!(answer.text(), "Hello, wörld!", "{shape:?}");
+        // The request URI in origin form, as in plain local mode and on Lambda.
+        let answer = send(address, "GET", "/uri?a=1", &[], b"").await;
+        assert_eq!(answer.text(), "/uri?a=1", "{shape:?}");
     }
+    let address = start(app()).await;
+    let answer = send(address, "GET", "/uri?a=1", &[], b"").await;
+    assert_eq!(answer.text(), "/uri?a=1", "plain local mode");
 }
 
 #[tokio::test]
