@@ -57,7 +57,12 @@ fn main() {
     let mut written = 0;
     match side.as_str() {
         "tower-lambda" => {
-            let serve = tower_lambda::Serve::new(tower::service_fn(trivial));
+            let mut serve = tower_lambda::Serve::new(tower::service_fn(trivial));
+            if source == "sqs" {
+                // Only the non-HTTP event needs the events path (which HTTP events are checked
+                // against when it is set).
+                serve = serve.events_path("/events");
+            }
             for _ in 0..n {
                 let json = runtime
                     .block_on(tower_lambda::__bench::round_trip(

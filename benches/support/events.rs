@@ -15,6 +15,10 @@ pub const SOURCES: [&str; 6] = [
     "alb_multi",
 ];
 
+/// Sources only tower-lambda serves (no lambda_http side): VPC Lattice, WebSocket messages, and
+/// one non-HTTP event (SQS, through the events path).
+pub const TOWER_LAMBDA_ONLY: [&str; 4] = ["vpc_lattice_v1", "vpc_lattice_v2", "websocket", "sqs"];
+
 fn headers(count: usize) -> Vec<(String, String)> {
     let mut headers = vec![
         (
@@ -164,6 +168,47 @@ pub fn event(source: &str, heavy: bool) -> Vec<u8> {
             }
             event
         }
+        "vpc_lattice_v1" => json!({
+            "raw_path": "/items/42?page=2&sort=name%20asc", "method": method,
+            "headers": single(&headers),
+            "query_string_parameters": {"page": "2", "sort": "name%20asc"},
+            "body": if body.is_null() { json!("") } else { body }, "is_base64_encoded": base64
+        }),
+        "vpc_lattice_v2" => json!({
+            "version": "2.0", "path": "/items/42?page=2&sort=name%20asc", "method": method,
+            "headers": multi(&headers),
+            "queryStringParameters": {"page": ["2"], "sort": ["name%20asc"]},
+            "body": if body.is_null() { json!("") } else { body }, "isBase64Encoded": base64,
+            "requestContext": {
+                "serviceNetworkArn": "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0bf3f2882e9cc805a",
+                "serviceArn": "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0a40eebed65f8d69c",
+                "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-6d0ecf831eec9f09",
+                "identity": {"sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b8276c84697e7339"},
+                "region": "us-east-1", "timeEpoch": "1700000000000000"
+            }
+        }),
+        "websocket" => json!({
+            "requestContext": {
+                "routeKey": "sendmessage", "eventType": "MESSAGE", "messageId": "Fzr0zflBoAMCI2g=",
+                "extendedRequestId": "Fzr0zGmvoAMFa5A=", "requestTime": "14/Nov/2023:22:13:20 +0000",
+                "messageDirection": "IN", "stage": "production", "connectedAt": 1700000000000u64,
+                "requestTimeEpoch": 1700000000500u64, "identity": {"sourceIp": "203.0.113.7"},
+                "requestId": "Fzr0zGmvoAMFa5A=", "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+                "connectionId": "Fzr0zflBoAMCI2g=", "apiId": "abc123"
+            },
+            "body": r#"{"action":"sendmessage","message":"hello, everyone in the room"}"#,
+            "isBase64Encoded": false
+        }),
+        "sqs" => json!({"Records": [{
+            "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+            "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+            "body": r#"{"order":42,"items":["a","b"]}"#,
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1545082649183",
+                "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1545082649185"},
+            "messageAttributes": {}, "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-2:123456789012:my-queue",
+            "awsRegion": "us-east-2"
+        }]}),
         other => panic!("unknown source {other}"),
     };
     serde_json::to_vec(&event).unwrap()
