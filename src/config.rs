@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use crate::binary::MediaPattern;
-use crate::testing::Shape;
+use crate::emulate::Shape;
 
 /// What to do when the service fails: returns `Err`, panics, or its response body fails.
 ///

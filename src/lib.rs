@@ -84,7 +84,8 @@
 //
 // 1. **Data and rules**: `error`, `event` (the borrowed envelope), `events` (the kinds of
 //    non-HTTP events), `config` (plain options), `binary`, `headers`, `uri`, `body`, `context`,
-//    `response`, `restore`, `testing`.
+//    `response`, `restore`, `emulate` (the events local mode and tests build), `testing` (its
+//    public face).
 // 2. **Sources**: `source`, one module per source under it, owning detect, decode and the
 //    response JSON, with what they share in modules of its own (`source/mod.rs` is only the
 //    table of contents and the dispatch).
@@ -98,6 +99,7 @@ mod binary;
 mod body;
 mod config;
 mod context;
+mod emulate;
 mod error;
 mod event;
 mod events;
@@ -176,6 +178,7 @@ where
 /// The adapter's rules that its fuzz oracle (`fuzz/`) checks against, so that the two cannot
 /// drift apart. Not part of the API: no stability promise.
 #[doc(hidden)]
+#[cfg(feature = "__internal")]
 pub mod __rules {
     /// Whether a payload-2.0 event on this domain is a Function URL event.
     pub use crate::source::is_function_url_domain;
@@ -197,6 +200,7 @@ pub mod __rules {
 /// Entry points for the crate's own benchmarks (`benches/`), which compare the decoding and
 /// encoding halves separately. Not part of the API: no stability promise.
 #[doc(hidden)]
+#[cfg(feature = "__internal")]
 pub mod __bench {
     use bytes::Bytes;
     use http::{Request, Response};

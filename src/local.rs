@@ -22,7 +22,7 @@ use crate::error::{BoxError, Error};
 use crate::invoke::{call_service, invoke};
 use crate::response::{plain_headers, INTERNAL_SERVER_ERROR};
 use crate::shutdown::{self, Hook};
-use crate::testing::{EventBuilder, Shape, TestResponse};
+use crate::emulate::{EventBuilder, Shape, TestResponse};
 use crate::uri;
 use std::sync::Arc;
 use std::time::Instant;

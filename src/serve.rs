@@ -13,7 +13,7 @@ use crate::config::{self, slash_prefixed, Config, ErrorPolicy, PathMode, Respons
 use crate::error::{BoxError, Error, InvocationError};
 use crate::shutdown::Hook;
 use crate::snapstart::{AfterRestore, BeforeSnapshot};
-use crate::testing::{Shape, TestResponse};
+use crate::emulate::{Shape, TestResponse};
 use crate::{invoke, local, logging, runtime};
 use lambda_runtime::SnapStartResource;
 use std::ops::{Bound, RangeBounds};

@@ -44,7 +44,9 @@ use vpc_lattice::VpcLattice;
 use websocket::WebSocket;
 
 pub(crate) use codec::{Rejected, Source};
+#[cfg(feature = "__internal")]
 pub use function_url::is_function_url_domain;
+#[cfg(feature = "__internal")]
 pub use payload_2_0::cookie_to_add;
 
 impl Source {
