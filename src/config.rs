@@ -192,16 +192,32 @@ fn error_statuses_from_env() -> Result<Option<StatusSet>, Misconfigured> {
     }
 }
 
-/// The level `TOWER_LAMBDA_INVOCATION_LOG` names: `Some(None)` for `off`.
-fn invocation_log_from_env() -> Result<Option<Option<tracing::Level>>, Misconfigured> {
+/// The invocation log line: off, or at a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InvocationLog {
+    Off,
+    At(tracing::Level),
+}
+
+impl InvocationLog {
+    fn level(self) -> Option<tracing::Level> {
+        match self {
+            Self::Off => None,
+            Self::At(level) => Some(level),
+        }
+    }
+}
+
+/// What `TOWER_LAMBDA_INVOCATION_LOG` says, if it is set.
+fn invocation_log_from_env() -> Result<Option<InvocationLog>, Misconfigured> {
     let Some(value) = env_var("TOWER_LAMBDA_INVOCATION_LOG")? else {
         return Ok(None);
     };
     if value.eq_ignore_ascii_case("off") {
-        return Ok(Some(None));
+        return Ok(Some(InvocationLog::Off));
     }
     match value.parse::<tracing::Level>() {
-        Ok(level) => Ok(Some(Some(level))),
+        Ok(level) => Ok(Some(InvocationLog::At(level))),
         Err(_) => Err(Misconfigured::new(
             "TOWER_LAMBDA_INVOCATION_LOG",
             value,
@@ -312,7 +328,7 @@ pub(crate) struct Config {
     pub(crate) path_mode: PathMode,
     pub(crate) forwarded_prefix_header: bool,
     pub(crate) buffered_limit: usize,
-    pub(crate) response_mode: Option<ResponseMode>,
+    pub(crate) response_mode: ResponseMode,
     pub(crate) deadline_margin: Option<std::time::Duration>,
     pub(crate) local_source: Option<Shape>,
     /// Where WebSocket events are routed: `{websocket_path}/{routeKey}`; `""` or `/ws`-like.
@@ -328,14 +344,102 @@ pub(crate) struct Config {
     pub(crate) restore_prefix: bool,
     /// Response statuses that fail the invocation.
     pub(crate) fail_on_status: StatusSet,
-    /// Whether `fail_on_status` was set in code (the environment then does not decide).
-    pub(crate) fail_on_status_set: bool,
     /// The level of the line logged per invocation on Lambda; `None`: no line.
     pub(crate) invocation_log: Option<tracing::Level>,
-    /// Whether `invocation_log` was set in code.
-    pub(crate) invocation_log_set: bool,
-    /// The first option set to a value that cannot be used; reported when serving starts.
+}
+
+/// What [`Serve`](crate::Serve)'s builder methods collected, before the environment is read:
+/// the options no environment variable decides, already plain (in `config`), those a
+/// `TOWER_LAMBDA_*` variable decides when the code did not (`None`: not set in code), and the
+/// first option set to a value that cannot be used. [`Options::resolve`] turns it into the
+/// [`Config`] every invocation reads, once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Options {
+    /// Every option no environment variable decides. (Its fields that one does decide keep
+    /// their defaults here; the fields below win.)
+    pub(crate) config: Config,
+    /// `TOWER_LAMBDA_RESPONSE_MODE`.
+    pub(crate) response_mode: Option<ResponseMode>,
+    /// `TOWER_LAMBDA_LOCAL_SOURCE` (local mode only).
+    pub(crate) local_source: Option<Shape>,
+    /// `TOWER_LAMBDA_EVENTS_PATH`.
+    pub(crate) events_path: Option<String>,
+    /// `TOWER_LAMBDA_ERROR_STATUS_CODES`.
+    pub(crate) fail_on_status: Option<StatusSet>,
+    /// `TOWER_LAMBDA_INVOCATION_LOG`.
+    pub(crate) invocation_log: Option<InvocationLog>,
+    /// The first option set to a value that cannot be used.
     pub(crate) misconfigured: Option<Misconfigured>,
+}
+
+/// Whether [`Options::resolve`] reads the `TOWER_LAMBDA_*` variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Environment {
+    /// Serving: on Lambda, or (`on_lambda` false) locally, where `TOWER_LAMBDA_LOCAL_SOURCE`
+    /// counts too.
+    Read { on_lambda: bool },
+    /// [`Serve::invoke`](crate::Serve::invoke) in a test: the code's options alone.
+    Ignored,
+}
+
+impl Options {
+    /// The configuration: the code's options, else the environment's (when read), else the
+    /// defaults; then the checks that take several options together.
+    ///
+    /// # Errors
+    /// The first option or variable whose value cannot be used.
+    pub(crate) fn resolve(&self, environment: Environment) -> Result<Config, Misconfigured> {
+        if let Some(problem) = &self.misconfigured {
+            return Err(problem.clone());
+        }
+        let read = |on_local: bool| match environment {
+            Environment::Read { on_lambda } => !on_local || !on_lambda,
+            Environment::Ignored => false,
+        };
+        let mut config = self.config.clone();
+        config.response_mode = match self.response_mode {
+            Some(mode) => mode,
+            None if read(false) => ResponseMode::from_env()?.unwrap_or_default(),
+            None => ResponseMode::default(),
+        };
+        config.local_source = match self.local_source {
+            Some(shape) => Some(shape),
+            None if read(true) => local_source_from_env()?,
+            None => None,
+        };
+        config.events_path = match &self.events_path {
+            Some(path) => Some(path.clone()),
+            None if read(false) => match env_var("TOWER_LAMBDA_EVENTS_PATH")? {
+                Some(path) => {
+                    let path = events_path(&path, "TOWER_LAMBDA_EVENTS_PATH")?;
+                    let events = path.as_deref().unwrap_or_default();
+                    if let Some(problem) =
+                        paths_overlap(events, &config.websocket_path, "TOWER_LAMBDA_EVENTS_PATH")
+                    {
+                        return Err(problem);
+                    }
+                    path
+                }
+                None => None,
+            },
+            None => None,
+        };
+        if let Some(problem) = config.overlapping_paths() {
+            return Err(problem);
+        }
+        config.fail_on_status = match &self.fail_on_status {
+            Some(set) => set.clone(),
+            None if read(false) => error_statuses_from_env()?.unwrap_or_default(),
+            None => StatusSet::default(),
+        };
+        let log = match self.invocation_log {
+            Some(log) => Some(log),
+            None if read(false) => invocation_log_from_env()?,
+            None => None,
+        };
+        config.invocation_log = log.map_or(Some(tracing::Level::INFO), InvocationLog::level);
+        Ok(config)
+    }
 }
 
 /// Lambda's limit on a buffered (non-streaming) response: 6 MB of JSON.
@@ -352,7 +456,7 @@ impl Default for Config {
             path_mode: PathMode::default(),
             forwarded_prefix_header: false,
             buffered_limit: BUFFERED_RESPONSE_LIMIT,
-            response_mode: None,
+            response_mode: ResponseMode::Buffered,
             deadline_margin: None,
             local_source: None,
             websocket_path: "/ws".to_owned(),
@@ -361,60 +465,12 @@ impl Default for Config {
             websocket_over_http: false,
             restore_prefix: true,
             fail_on_status: StatusSet::default(),
-            fail_on_status_set: false,
             invocation_log: Some(tracing::Level::INFO),
-            invocation_log_set: false,
-            misconfigured: None,
         }
     }
 }
 
 impl Config {
-    /// Fills in what the environment decides where the code did not: the response mode
-    /// (`TOWER_LAMBDA_RESPONSE_MODE`), the events path (`TOWER_LAMBDA_EVENTS_PATH`), the
-    /// statuses that fail an invocation (`TOWER_LAMBDA_ERROR_STATUS_CODES`), the invocation log
-    /// line (`TOWER_LAMBDA_INVOCATION_LOG`) and, for local mode, the event source to emulate
-    /// (`TOWER_LAMBDA_LOCAL_SOURCE`).
-    ///
-    /// # Errors
-    /// The first option or variable whose value cannot be used.
-    pub(crate) fn with_environment(mut self, on_lambda: bool) -> Result<Self, Misconfigured> {
-        if let Some(problem) = self.misconfigured.take() {
-            return Err(problem);
-        }
-        if self.response_mode.is_none() {
-            self.response_mode = ResponseMode::from_env()?;
-        }
-        if !on_lambda && self.local_source.is_none() {
-            self.local_source = local_source_from_env()?;
-        }
-        if self.events_path.is_none() {
-            if let Some(path) = env_var("TOWER_LAMBDA_EVENTS_PATH")? {
-                self.events_path = events_path(&path, "TOWER_LAMBDA_EVENTS_PATH")?;
-                let events = self.events_path.as_deref().unwrap_or_default();
-                if let Some(problem) =
-                    paths_overlap(events, &self.websocket_path, "TOWER_LAMBDA_EVENTS_PATH")
-                {
-                    return Err(problem);
-                }
-            }
-        }
-        if let Some(problem) = self.overlapping_paths() {
-            return Err(problem);
-        }
-        if !self.fail_on_status_set {
-            if let Some(set) = error_statuses_from_env()? {
-                self.fail_on_status = set;
-            }
-        }
-        if !self.invocation_log_set {
-            if let Some(level) = invocation_log_from_env()? {
-                self.invocation_log = level;
-            }
-        }
-        Ok(self)
-    }
-
     /// The events path and the WebSocket path, when they overlap (see [`paths_overlap`]).
     pub(crate) fn overlapping_paths(&self) -> Option<Misconfigured> {
         paths_overlap(
@@ -514,7 +570,8 @@ mod tests {
             ("TOWER_LAMBDA_INVOCATION_LOG", "loud"),
         ] {
             std::env::set_var(variable, value);
-            let problem = Config::default().with_environment(true).unwrap_err();
+            let lambda = Environment::Read { on_lambda: true };
+            let problem = Options::default().resolve(lambda).unwrap_err();
             std::env::remove_var(variable);
             assert_eq!((problem.setting, problem.value.as_str()), (variable, value));
             assert!(!problem.expected.is_empty());
@@ -522,21 +579,27 @@ mod tests {
         std::env::set_var("TOWER_LAMBDA_ERROR_STATUS_CODES", "500-599");
         std::env::set_var("TOWER_LAMBDA_INVOCATION_LOG", "OFF");
         std::env::set_var("TOWER_LAMBDA_RESPONSE_MODE", "Streaming");
-        let config = Config::default().with_environment(true).unwrap();
+        let lambda = Environment::Read { on_lambda: true };
+        let config = Options::default().resolve(lambda).unwrap();
         assert!(config.fail_on_status.contains(503));
         assert_eq!(config.invocation_log, None);
-        assert_eq!(config.response_mode, Some(ResponseMode::Streaming));
+        assert_eq!(config.response_mode, ResponseMode::Streaming);
         // What the code set wins over the environment.
-        let coded = Config {
-            fail_on_status_set: true,
-            invocation_log_set: true,
+        let coded = Options {
+            fail_on_status: Some(StatusSet::default()),
+            invocation_log: Some(InvocationLog::At(tracing::Level::INFO)),
             response_mode: Some(ResponseMode::Buffered),
-            ..Config::default()
+            ..Options::default()
         };
-        let config = coded.with_environment(true).unwrap();
+        let config = coded.resolve(lambda).unwrap();
         assert!(!config.fail_on_status.contains(503));
         assert_eq!(config.invocation_log, Some(tracing::Level::INFO));
-        assert_eq!(config.response_mode, Some(ResponseMode::Buffered));
+        assert_eq!(config.response_mode, ResponseMode::Buffered);
+        // And a test's `Serve::invoke` reads none of them.
+        let config = Options::default().resolve(Environment::Ignored).unwrap();
+        assert!(!config.fail_on_status.contains(503));
+        assert_eq!(config.invocation_log, Some(tracing::Level::INFO));
+        assert_eq!(config.response_mode, ResponseMode::Buffered);
         for variable in [
             "TOWER_LAMBDA_ERROR_STATUS_CODES",
             "TOWER_LAMBDA_INVOCATION_LOG",

@@ -195,8 +195,8 @@ fn start_up(
     }
     let config = Arc::new(config?);
     let streaming = match config.response_mode {
-        Some(ResponseMode::Streaming) => Some(Arc::new(streaming::Client::from_env()?)),
-        _ => None,
+        ResponseMode::Streaming => Some(Arc::new(streaming::Client::from_env()?)),
+        ResponseMode::Buffered => None,
     };
     Ok((config, streaming))
 }

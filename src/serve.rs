@@ -9,15 +9,19 @@ use tower::Service;
 
 use crate::binary::MediaPattern;
 use crate::body::Body;
-use crate::config::{self, slash_prefixed, Config, ErrorPolicy, PathMode, ResponseMode};
+use crate::config::{
+    self, slash_prefixed, Config, Environment, ErrorPolicy, InvocationLog, Misconfigured, Options,
+    PathMode, ResponseMode, StatusSet,
+};
+use crate::emulate::{Shape, TestResponse};
 use crate::error::{BoxError, Error, InvocationError};
 use crate::shutdown::Hook;
 use crate::snapstart::{AfterRestore, BeforeSnapshot};
-use crate::emulate::{Shape, TestResponse};
 use crate::{invoke, local, logging, runtime};
 use lambda_runtime::SnapStartResource;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// Serves a tower service on Lambda, or locally when not on Lambda, with options.
 ///
@@ -39,7 +43,11 @@ use std::sync::Arc;
 #[must_use = "a Serve does nothing until it is run or awaited"]
 pub struct Serve<S> {
     service: S,
-    config: Config,
+    /// What the builder methods collected.
+    options: Options,
+    /// The options resolved without the environment, for [`Serve::invoke`]: once, on first use
+    /// (every builder method starts it afresh).
+    resolved: OnceLock<Result<Config, Misconfigured>>,
     on_shutdown: Option<Hook>,
     snapstart: Vec<Arc<dyn SnapStartResource>>,
 }
@@ -49,7 +57,8 @@ impl<S> Serve<S> {
     pub fn new(service: S) -> Self {
         Self {
             service,
-            config: Config::default(),
+            options: Options::default(),
+            resolved: OnceLock::new(),
             on_shutdown: None,
             snapstart: Vec::new(),
         }
@@ -81,7 +90,8 @@ impl<S> Serve<S> {
                 );
                 continue;
             }
-            self.config
+            self.options()
+                .config
                 .binary_media_types
                 .push(MediaPattern::parse(pattern));
         }
@@ -100,7 +110,7 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).single_value_headers(true);
     /// ```
     pub fn single_value_headers(mut self, enabled: bool) -> Self {
-        self.config.single_value_headers = enabled;
+        self.options().config.single_value_headers = enabled;
         self
     }
 
@@ -117,13 +127,13 @@ impl<S> Serve<S> {
     /// ```
     pub fn strip_base_path(mut self, base_path: impl Into<String>) -> Self {
         let base_path = slash_prefixed(&base_path.into());
-        self.config.strip_base_path = (!base_path.is_empty()).then_some(base_path);
+        self.options().config.strip_base_path = (!base_path.is_empty()).then_some(base_path);
         self
     }
 
     /// Which path the service sees; see [`PathMode`].
     pub fn path_mode(mut self, mode: PathMode) -> Self {
-        self.config.path_mode = mode;
+        self.options().config.path_mode = mode;
         self
     }
 
@@ -138,7 +148,7 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).forwarded_prefix_header(true);
     /// ```
     pub fn forwarded_prefix_header(mut self, enabled: bool) -> Self {
-        self.config.forwarded_prefix_header = enabled;
+        self.options().config.forwarded_prefix_header = enabled;
         self
     }
 
@@ -146,7 +156,7 @@ impl<S> Serve<S> {
     /// `TOWER_LAMBDA_RESPONSE_MODE` environment variable (`streaming` or `buffered`) decides, and
     /// without that, buffered.
     pub fn response_mode(mut self, mode: ResponseMode) -> Self {
-        self.config.response_mode = Some(mode);
+        self.options().response_mode = Some(mode);
         self
     }
 
@@ -170,15 +180,21 @@ impl<S> Serve<S> {
             );
             return self;
         }
-        self.config.buffered_limit = bytes;
+        self.options().config.buffered_limit = bytes;
         self
     }
 
     /// Records the first option set to a value that cannot be used; `run` reports it.
     fn misconfigured(&mut self, setting: &'static str, value: &str, expected: &'static str) {
-        self.config
+        self.options()
             .misconfigured
-            .get_or_insert_with(|| config::Misconfigured::new(setting, value.to_owned(), expected));
+            .get_or_insert_with(|| Misconfigured::new(setting, value.to_owned(), expected));
+    }
+
+    /// The options, for a builder method to change (what was resolved from them is dropped).
+    fn options(&mut self) -> &mut Options {
+        self.resolved = OnceLock::new();
+        &mut self.options
     }
 
     /// Answer `504 Gateway Timeout` (`text/plain`, saying why) `margin` before the invocation's
@@ -195,7 +211,7 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).deadline_margin(Duration::from_millis(500));
     /// ```
     pub fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
-        self.config.deadline_margin = Some(margin);
+        self.options().config.deadline_margin = Some(margin);
         self
     }
 
@@ -217,7 +233,7 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).local_source(Shape::RestApi);
     /// ```
     pub fn local_source(mut self, shape: Shape) -> Self {
-        self.config.local_source = Some(shape);
+        self.options().local_source = Some(shape);
         self
     }
 
@@ -247,9 +263,9 @@ impl<S> Serve<S> {
     /// ```
     pub fn websocket_path(mut self, path: impl Into<String>) -> Self {
         match config::websocket_path(&path.into()) {
-            Ok(path) => self.config.websocket_path = path,
+            Ok(path) => self.options().config.websocket_path = path,
             Err(problem) => {
-                self.config.misconfigured.get_or_insert(problem);
+                self.options().misconfigured.get_or_insert(problem);
             }
         }
         self
@@ -286,9 +302,9 @@ impl<S> Serve<S> {
     /// ```
     pub fn events_path(mut self, path: impl Into<String>) -> Self {
         match config::events_path(&path.into(), "Serve::events_path") {
-            Ok(path) => self.config.events_path = path,
+            Ok(path) => self.options().events_path = path,
             Err(problem) => {
-                self.config.misconfigured.get_or_insert(problem);
+                self.options().misconfigured.get_or_insert(problem);
             }
         }
         self
@@ -321,8 +337,10 @@ impl<S> Serve<S> {
             Bound::Excluded(&last) => last.saturating_sub(1),
             Bound::Unbounded => 999,
         };
-        self.config.fail_on_status.add(first, last);
-        self.config.fail_on_status_set = true;
+        self.options()
+            .fail_on_status
+            .get_or_insert_with(StatusSet::default)
+            .add(first, last);
         self
     }
 
@@ -341,8 +359,10 @@ impl<S> Serve<S> {
     /// let quiet = tower_lambda::Serve::new(other_app).invocation_log(None);
     /// ```
     pub fn invocation_log(mut self, level: impl Into<Option<tracing::Level>>) -> Self {
-        self.config.invocation_log = level.into();
-        self.config.invocation_log_set = true;
+        self.options().invocation_log = Some(match level.into() {
+            Some(level) => InvocationLog::At(level),
+            None => InvocationLog::Off,
+        });
         self
     }
 
@@ -421,7 +441,7 @@ impl<S> Serve<S> {
     /// Let requests from HTTP sources reach the events path instead of answering them `404`
     /// (for apps that also expose those routes over HTTP, and check the caller themselves).
     pub fn events_reachable_over_http(mut self, reachable: bool) -> Self {
-        self.config.events_over_http = reachable;
+        self.options().config.events_over_http = reachable;
         self
     }
 
@@ -453,7 +473,7 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).restore_path_prefix(false);
     /// ```
     pub fn restore_path_prefix(mut self, enabled: bool) -> Self {
-        self.config.restore_prefix = enabled;
+        self.options().config.restore_prefix = enabled;
         self
     }
 
@@ -468,7 +488,7 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).websocket_reachable_over_http(true);
     /// ```
     pub fn websocket_reachable_over_http(mut self, reachable: bool) -> Self {
-        self.config.websocket_over_http = reachable;
+        self.options().config.websocket_over_http = reachable;
         self
     }
 
@@ -499,7 +519,7 @@ impl<S> Serve<S> {
 
     /// What a failing service leads to; see [`ErrorPolicy`].
     pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
-        self.config.error_policy = policy;
+        self.options().config.error_policy = policy;
         self
     }
 
@@ -513,7 +533,7 @@ impl<S> Serve<S> {
     /// let serve = tower_lambda::Serve::new(app).local_port(8080);
     /// ```
     pub fn local_port(mut self, port: u16) -> Self {
-        self.config.local_port = Some(port);
+        self.options().config.local_port = Some(port);
         self
     }
 
@@ -562,15 +582,19 @@ impl<S> Serve<S> {
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
-        // The two paths are checked together here, whatever the order they were set in.
-        let problem = self.config.misconfigured.clone();
-        if let Some(problem) = problem.or_else(|| self.config.overlapping_paths()) {
-            return Err(InvocationError {
-                error_type: "tower_lambda::Configuration".into(),
-                message: Error::from(problem).to_string(),
-            });
-        }
-        let response = invoke::invoke(self.service.clone(), &self.config, event).await?;
+        let resolved = self
+            .resolved
+            .get_or_init(|| self.options.resolve(Environment::Ignored));
+        let config = match resolved {
+            Ok(config) => config,
+            Err(problem) => {
+                return Err(InvocationError {
+                    error_type: "tower_lambda::Configuration".into(),
+                    message: Error::from(problem.clone()).to_string(),
+                })
+            }
+        };
+        let response = invoke::invoke(self.service.clone(), config, event).await?;
         serde_json::to_string(&response).map_err(|error| InvocationError {
             error_type: "tower_lambda::Internal".into(),
             message: format!("the response could not be written as JSON: {error}"),
@@ -636,7 +660,7 @@ impl<S> Serve<S> {
     {
         logging::init();
         let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-        let config = self.config.with_environment(on_lambda);
+        let config = self.options.resolve(Environment::Read { on_lambda });
         if on_lambda {
             let run = runtime::run(self.service, config, self.on_shutdown, self.snapstart);
             runtime::in_own_task(run).await
