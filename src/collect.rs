@@ -10,24 +10,28 @@ use std::panic::AssertUnwindSafe;
 use crate::binary::{self, Form};
 use crate::error::{panic_message, BoxError, Failure};
 
-/// A response body that did not fit the buffered limit.
+/// What collecting a body found: the whole body, or that it does not fit.
 #[derive(Debug)]
-pub(crate) struct TooLarge {
-    /// The size of the JSON, at least, when collecting stopped.
-    pub(crate) reached: usize,
+pub(crate) enum Collected {
+    /// The body, and how many bytes JSON escaping will add to it as text.
+    Body { bytes: Bytes, escapes: usize },
+    /// It does not fit the buffered limit: the size of the JSON, at least, when collecting
+    /// stopped.
+    TooLarge { reached: usize },
 }
 
 /// Reads a whole response body, stopping (and dropping the rest) as soon as the JSON it will
 /// become is sure to exceed `limit` bytes: memory stays bounded whatever the service sends.
 /// Errors and panics of the body become a [`Failure`].
 ///
-/// Returns the body and how many bytes JSON escaping will add to it as text.
+/// Returns the body and how many bytes JSON escaping will add to it as text, or that it is too
+/// large.
 pub(crate) async fn collect_limited<B>(
     body: B,
     form: Form,
     overhead: usize,
     limit: usize,
-) -> Result<Result<(Bytes, usize), TooLarge>, Failure>
+) -> Result<Collected, Failure>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -51,7 +55,7 @@ where
             };
             let reached = overhead.saturating_add(encoded);
             if reached > limit {
-                return Ok(Err(TooLarge { reached }));
+                return Ok(Collected::TooLarge { reached });
             }
             chunks.push(data);
         }
@@ -60,7 +64,7 @@ where
             1 => chunks.swap_remove(0),
             _ => Bytes::from(chunks.concat()),
         };
-        Ok(Ok((bytes, escapes)))
+        Ok(Collected::Body { bytes, escapes })
     };
     AssertUnwindSafe(collect)
         .catch_unwind()

@@ -102,6 +102,75 @@ impl InvocationError {
     }
 }
 
+/// Every error type tower-lambda reports to Lambda (`errorType`), in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorType {
+    /// The event is not one tower-lambda serves, or not readable.
+    UnsupportedEvent,
+    /// An option or variable cannot be used.
+    Configuration,
+    /// A required Lambda environment variable is missing or wrong (at start).
+    LambdaEnvironment,
+    /// Serving could not start for another reason.
+    InitError,
+    /// The service failed (under the error policy that fails invocations, or for an event).
+    ServiceError,
+    /// The service did not answer an event before the deadline margin.
+    Timeout,
+    /// An event's result is over the buffered limit.
+    ResultTooLarge,
+    /// An authorizer denied the request (API Gateway answers `401` for this message).
+    Unauthorized,
+    /// A streamed body failed part-way.
+    StreamError,
+    /// The Runtime API stopped taking a streamed body.
+    StreamAborted,
+    /// The response's status fails the invocation (`tower_lambda::Status503`).
+    Status(http::StatusCode),
+    /// A bug in tower-lambda.
+    Internal,
+}
+
+impl ErrorType {
+    /// The name Lambda reports, such as `tower_lambda::UnsupportedEvent`.
+    pub(crate) fn name(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Self::UnsupportedEvent => "tower_lambda::UnsupportedEvent",
+            Self::Configuration => "tower_lambda::Configuration",
+            Self::LambdaEnvironment => "tower_lambda::LambdaEnvironment",
+            Self::InitError => "tower_lambda::InitError",
+            Self::ServiceError => "tower_lambda::ServiceError",
+            Self::Timeout => "tower_lambda::Timeout",
+            Self::ResultTooLarge => "tower_lambda::ResultTooLarge",
+            Self::Unauthorized => "tower_lambda::Unauthorized",
+            Self::StreamError => "tower_lambda::StreamError",
+            Self::StreamAborted => "tower_lambda::StreamAborted",
+            Self::Internal => "tower_lambda::Internal",
+            Self::Status(status) => {
+                return Cow::Owned(format!("tower_lambda::Status{}", status.as_u16()))
+            }
+        })
+    }
+
+    /// [`ErrorType::name`] of the types that have a fixed one.
+    pub(crate) fn static_name(self) -> &'static str {
+        match self.name() {
+            Cow::Borrowed(name) => name,
+            Cow::Owned(_) => "tower_lambda::Status",
+        }
+    }
+}
+
+impl InvocationError {
+    /// A failed invocation of this type.
+    pub(crate) fn new(error_type: ErrorType, message: impl Into<String>) -> Self {
+        Self {
+            error_type: error_type.name(),
+            message: message.into(),
+        }
+    }
+}
+
 impl fmt::Display for InvocationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.error_type, self.message)
@@ -112,10 +181,7 @@ impl std::error::Error for InvocationError {}
 
 impl From<EventError> for InvocationError {
     fn from(error: EventError) -> Self {
-        Self {
-            error_type: Cow::Borrowed("tower_lambda::UnsupportedEvent"),
-            message: error.to_string(),
-        }
+        Self::new(ErrorType::UnsupportedEvent, error.to_string())
     }
 }
 

@@ -17,10 +17,10 @@ use tower::{Service, ServiceExt};
 
 use crate::binary::{self, BodyEncoding, Form};
 use crate::body::Body;
-use crate::collect::{collect_limited, json_overhead, too_large_message, TooLarge};
+use crate::collect::{collect_limited, json_overhead, too_large_message, Collected};
 use crate::config::{Config, ErrorPolicy};
 use crate::context::{EventTraceHeader, RequestContext};
-use crate::error::{panic_message, BoxError, Failure, InvocationError};
+use crate::error::{panic_message, BoxError, ErrorType, Failure, InvocationError};
 use crate::event::{identifying_fields, Event, EventError};
 use crate::events::EventKind;
 use crate::headers;
@@ -265,9 +265,11 @@ fn event_request(
     path.push_str(events_path);
     path.push('/');
     path.push_str(kind.path_segment());
-    let uri = http::Uri::try_from(path).map_err(|error| InvocationError {
-        error_type: "tower_lambda::Internal".into(),
-        message: format!("the events path is not a valid path: {error}"),
+    let uri = http::Uri::try_from(path).map_err(|error| {
+        InvocationError::new(
+            ErrorType::Internal,
+            format!("the events path is not a valid path: {error}"),
+        )
     })?;
     tracing::debug!(kind = kind.path_segment(), "read a non-HTTP event");
     let mut request = Request::new(Body::from(raw));
@@ -323,31 +325,31 @@ where
                     kind,
                     "the service did not answer the event before the invocation's deadline"
                 );
-                return Err(InvocationError {
-                    error_type: "tower_lambda::Timeout".into(),
-                    message: "the service did not answer before the invocation's deadline".into(),
-                });
+                return Err(InvocationError::new(
+                    ErrorType::Timeout,
+                    "the service did not answer before the invocation's deadline",
+                ));
             }
         },
     };
     let (status, body) = match outcome {
-        Ok((status, Ok((body, _)))) => (status, body),
-        Ok((_, Err(TooLarge { reached }))) => {
+        Ok((status, Collected::Body { bytes, .. })) => (status, bytes),
+        Ok((_, Collected::TooLarge { reached })) => {
             tracing::error!(request_id, kind, reached, "the event's result is too large");
-            return Err(InvocationError {
-                error_type: "tower_lambda::ResultTooLarge".into(),
-                message: format!(
+            return Err(InvocationError::new(
+                ErrorType::ResultTooLarge,
+                format!(
                     "the result exceeded the limit of {} bytes",
                     config.buffered_limit
                 ),
-            });
+            ));
         }
         Err(failure) => {
             tracing::error!(request_id, kind, error = %failure, "failed the invocation");
-            return Err(InvocationError {
-                error_type: "tower_lambda::ServiceError".into(),
-                message: failure.to_string(),
-            });
+            return Err(InvocationError::new(
+                ErrorType::ServiceError,
+                failure.to_string(),
+            ));
         }
     };
     let text = String::from_utf8_lossy(&body);
@@ -358,10 +360,10 @@ where
             kind,
             "the authorizer answered 401: Unauthorized"
         );
-        return Err(InvocationError {
-            error_type: "tower_lambda::Unauthorized".into(),
-            message: "Unauthorized".into(),
-        });
+        return Err(InvocationError::new(
+            ErrorType::Unauthorized,
+            "Unauthorized",
+        ));
     }
     if !status.is_success() {
         return Err(status_failure(status, &text, Some(request_id), kind));
@@ -375,9 +377,11 @@ where
     };
     RawValue::from_string(json)
         .map(Reply::Event)
-        .map_err(|error| InvocationError {
-            error_type: "tower_lambda::Internal".into(),
-            message: format!("the result could not be written as JSON: {error}"),
+        .map_err(|error| {
+            InvocationError::new(
+                ErrorType::Internal,
+                format!("the result could not be written as JSON: {error}"),
+            )
         })
 }
 
@@ -425,10 +429,7 @@ pub(crate) fn status_failure(
     } else {
         body.to_owned()
     };
-    InvocationError {
-        error_type: format!("tower_lambda::Status{}", status.as_u16()).into(),
-        message,
-    }
+    InvocationError::new(ErrorType::Status(status), message)
 }
 
 /// Fails the invocation when the reply's status is one
@@ -523,10 +524,10 @@ pub(crate) fn on_failure(
         }
         ErrorPolicy::FailInvocation => {
             tracing::error!(request_id, error = %failure, "failed the invocation");
-            Err(InvocationError {
-                error_type: "tower_lambda::ServiceError".into(),
-                message: failure.to_string(),
-            })
+            Err(InvocationError::new(
+                ErrorType::ServiceError,
+                failure.to_string(),
+            ))
         }
     }
 }
@@ -657,8 +658,8 @@ where
     };
     let (bytes, escapes) = match collect_limited(body, form, overhead, config.buffered_limit).await
     {
-        Ok(Ok(collected)) => collected,
-        Ok(Err(TooLarge { reached })) => return too_large(reached),
+        Ok(Collected::Body { bytes, escapes }) => (bytes, escapes),
+        Ok(Collected::TooLarge { reached }) => return too_large(reached),
         Err(failure) => return on_failure(config, request_id, &failure),
     };
     let body = binary::encode_as(bytes, form);
@@ -736,10 +737,10 @@ where
                 respond_event(service, config, kind, request, None).await
             }
             Prepared::Answer(reply) => fail_on_status(config, reply, None),
-            Prepared::Request { .. } => Err(InvocationError {
-                error_type: "tower_lambda::Internal".into(),
-                message: "an HTTP request reached the non-HTTP path".into(),
-            }),
+            Prepared::Request { .. } => Err(InvocationError::new(
+                ErrorType::Internal,
+                "an HTTP request reached the non-HTTP path",
+            )),
         }
     })
 }

@@ -201,6 +201,7 @@ pub(crate) fn millis(duration: std::time::Duration) -> f64 {
 mod tests {
     use super::{millis, Ended, Line};
     use crate::config::Config;
+    use crate::error::ErrorType;
     use crate::invoke::prepare;
     use std::time::Duration;
 
@@ -253,7 +254,7 @@ mod tests {
         );
         assert!(matches!(
             refused.outcome.0.get(),
-            Some(Ended::Failed(error_type)) if error_type == "tower_lambda::UnsupportedEvent"
+            Some(Ended::Failed(error_type)) if error_type == ErrorType::UnsupportedEvent.static_name()
         ));
     }
 

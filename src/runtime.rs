@@ -30,7 +30,7 @@ use tracing::Instrument;
 
 use crate::body::Body;
 use crate::config::{Config, Misconfigured, ResponseMode};
-use crate::error::{panic_message, BoxError, Error, InvocationError};
+use crate::error::{panic_message, BoxError, Error, ErrorType, InvocationError};
 use crate::invoke::{
     fail_on_status, prepare, respond_buffered, respond_event_boxed, with_lambda_context, Prepared,
     Reply,
@@ -211,18 +211,21 @@ async fn report_init_error(error: &Error) {
         return;
     };
     let error_type = match error {
-        Error::Configuration { .. } => "tower_lambda::Configuration",
-        Error::LambdaEnvironment { .. } => "tower_lambda::LambdaEnvironment",
-        _ => "tower_lambda::InitError",
+        Error::Configuration { .. } => ErrorType::Configuration,
+        Error::LambdaEnvironment { .. } => ErrorType::LambdaEnvironment,
+        _ => ErrorType::InitError,
     };
     let body = serde_json::json!({
-        "errorType": error_type,
+        "errorType": error_type.static_name(),
         "errorMessage": error.to_string(),
     });
     let request = lambda_runtime_api_client::build_request()
         .method(http::Method::POST)
         .uri("/2018-06-01/runtime/init/error")
-        .header("lambda-runtime-function-error-type", error_type)
+        .header(
+            "lambda-runtime-function-error-type",
+            error_type.static_name(),
+        )
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(lambda_runtime_api_client::body::Body::from(
             body.to_string(),
@@ -299,10 +302,10 @@ where
         let prepared =
             std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&self.layer.config, raw)))
                 .unwrap_or_else(|panic| {
-                    Err(InvocationError {
-                        error_type: "tower_lambda::Internal".into(),
-                        message: format!("decoding the event panicked: {}", panic_message(&*panic)),
-                    })
+                    Err(InvocationError::new(
+                        ErrorType::Internal,
+                        format!("decoding the event panicked: {}", panic_message(&*panic)),
+                    ))
                 });
         let mut line = Line::start(self.layer.config.invocation_log, &invocation.context);
         if let Some(line) = &mut line {
@@ -392,7 +395,7 @@ where
         Box::pin(async move {
             let Some((prepared, outcome)) = prepared else {
                 return Err(Diagnostic {
-                    error_type: "tower_lambda::Internal".to_owned(),
+                    error_type: ErrorType::Internal.static_name().to_owned(),
                     error_message: "the event did not reach tower-lambda's handler".to_owned(),
                 });
             };

@@ -14,7 +14,7 @@ use crate::config::{
     PathMode, ResponseMode, StatusSet,
 };
 use crate::emulate::{Shape, TestResponse};
-use crate::error::{BoxError, Error, InvocationError};
+use crate::error::{BoxError, Error, ErrorType, InvocationError};
 use crate::shutdown::Hook;
 use crate::snapstart::{AfterRestore, BeforeSnapshot};
 use crate::{invoke, local, logging, runtime};
@@ -588,16 +588,18 @@ impl<S> Serve<S> {
         let config = match resolved {
             Ok(config) => config,
             Err(problem) => {
-                return Err(InvocationError {
-                    error_type: "tower_lambda::Configuration".into(),
-                    message: Error::from(problem.clone()).to_string(),
-                })
+                return Err(InvocationError::new(
+                    ErrorType::Configuration,
+                    Error::from(problem.clone()).to_string(),
+                ))
             }
         };
         let response = invoke::invoke(self.service.clone(), config, event).await?;
-        serde_json::to_string(&response).map_err(|error| InvocationError {
-            error_type: "tower_lambda::Internal".into(),
-            message: format!("the response could not be written as JSON: {error}"),
+        serde_json::to_string(&response).map_err(|error| {
+            InvocationError::new(
+                ErrorType::Internal,
+                format!("the response could not be written as JSON: {error}"),
+            )
         })
     }
 
@@ -631,9 +633,11 @@ impl<S> Serve<S> {
         B::Error: Into<BoxError>,
     {
         let json = self.invoke(event).await?;
-        TestResponse::from_json(&json).map_err(|message| InvocationError {
-            error_type: "tower_lambda::Internal".into(),
-            message: format!("the response JSON could not be read back: {message}"),
+        TestResponse::from_json(&json).map_err(|message| {
+            InvocationError::new(
+                ErrorType::Internal,
+                format!("the response JSON could not be read back: {message}"),
+            )
         })
     }
 

@@ -19,12 +19,19 @@ pub(crate) const LAMBDA_GRACE: Duration = Duration::from_millis(450);
 
 /// Counts work in progress, so shutdown can wait for it.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct InFlight(Arc<(AtomicUsize, Notify)>);
+pub(crate) struct InFlight(Arc<Counter>);
+
+/// The count, and what wakes whoever waits for it to reach zero.
+#[derive(Debug, Default)]
+struct Counter {
+    running: AtomicUsize,
+    idle: Notify,
+}
 
 impl InFlight {
     /// Tracks `future` until it completes or is dropped.
     pub(crate) fn track<F>(&self, future: F) -> Tracked<F> {
-        self.0 .0.fetch_add(1, Ordering::SeqCst);
+        self.0.running.fetch_add(1, Ordering::SeqCst);
         Tracked {
             future,
             guard: Guard(self.clone()),
@@ -34,10 +41,10 @@ impl InFlight {
     /// Resolves once nothing is in flight.
     pub(crate) async fn drained(&self) {
         loop {
-            let notified = self.0 .1.notified();
+            let notified = self.0.idle.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.0 .0.load(Ordering::SeqCst) == 0 {
+            if self.0.running.load(Ordering::SeqCst) == 0 {
                 return;
             }
             notified.await;
@@ -49,8 +56,9 @@ struct Guard(InFlight);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if (self.0).0 .0.fetch_sub(1, Ordering::SeqCst) == 1 {
-            (self.0).0 .1.notify_waiters();
+        let counter = &self.0 .0;
+        if counter.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+            counter.idle.notify_waiters();
         }
     }
 }

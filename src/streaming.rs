@@ -23,7 +23,7 @@ use tower::Service;
 
 use crate::body::Body;
 use crate::config::Config;
-use crate::error::{panic_message, BoxError, Error, InvocationError};
+use crate::error::{panic_message, BoxError, Error, ErrorType, InvocationError};
 use crate::headers::{Cookies, SingleValue};
 use crate::invoke::{
     call_service, deadline_response, on_failure, response_head, restore_for, status_failure,
@@ -169,7 +169,7 @@ impl Answer {
             if sender.send_data(Bytes::from(prelude)).await.is_err()
                 || sender.send_data(Bytes::from_static(&[0; 8])).await.is_err()
             {
-                return Err("tower_lambda::StreamAborted");
+                return Err(ErrorType::StreamAborted.static_name());
             }
             let mut body = std::pin::pin!(body);
             let mut sent = 0;
@@ -190,7 +190,7 @@ impl Answer {
                                 request_id,
                                 "the Runtime API stopped reading the streamed response"
                             );
-                            return Err("tower_lambda::StreamAborted");
+                            return Err(ErrorType::StreamAborted.static_name());
                         }
                         continue;
                     }
@@ -205,14 +205,14 @@ impl Answer {
                 let mut trailers = HeaderMap::with_capacity(2);
                 trailers.insert(
                     ERROR_TYPE,
-                    HeaderValue::from_static("tower_lambda::StreamError"),
+                    HeaderValue::from_static(ErrorType::StreamError.static_name()),
                 );
                 let encoded = base64::engine::general_purpose::STANDARD.encode(failure);
                 if let Ok(value) = HeaderValue::try_from(encoded) {
                     trailers.insert(ERROR_BODY, value);
                 }
                 let _ = sender.send_trailers(trailers).await;
-                return Err("tower_lambda::StreamError");
+                return Err(ErrorType::StreamError.static_name());
             }
         };
         let (posted, pumped) = futures_util::future::join(self.client.0.call(request), pump).await;

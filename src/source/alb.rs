@@ -18,7 +18,7 @@ use http::{Request, StatusCode};
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::codec::{Rejected, Source, SourceCodec};
-use super::payload_1_0;
+use super::payload_1_0::{self, Arrives};
 use super::request::StageRule;
 use crate::body::Body;
 use crate::config::Config;
@@ -55,8 +55,10 @@ impl SourceCodec for Alb {
                 multi_value_headers: false,
             }
             .name(),
-            Encoding::Encoded,
-            Encoding::Encoded,
+            Arrives {
+                path: Encoding::Encoded,
+                query: Encoding::Encoded,
+            },
             StageRule::None,
             config,
         )

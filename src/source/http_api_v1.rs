@@ -12,7 +12,7 @@ use http::Request;
 use serde::Serializer;
 
 use super::codec::{Rejected, Source, SourceCodec};
-use super::payload_1_0;
+use super::payload_1_0::{self, Arrives};
 use super::request::StageRule;
 use crate::body::Body;
 use crate::config::Config;
@@ -33,8 +33,10 @@ impl SourceCodec for HttpApiV1 {
         payload_1_0::decode(
             event,
             Source::HttpApiV1.name(),
-            Encoding::Decoded,
-            Encoding::Decoded,
+            Arrives {
+                path: Encoding::Decoded,
+                query: Encoding::Decoded,
+            },
             StageRule::InPath,
             config,
         )

@@ -18,7 +18,7 @@ use http::Request;
 use serde::Serializer;
 
 use super::codec::{Rejected, Source, SourceCodec};
-use super::payload_1_0;
+use super::payload_1_0::{self, Arrives};
 use super::request::StageRule;
 use crate::body::Body;
 use crate::config::Config;
@@ -37,8 +37,10 @@ impl SourceCodec for RestApi {
         payload_1_0::decode(
             event,
             Source::RestApi.name(),
-            Encoding::Encoded,
-            Encoding::Decoded,
+            Arrives {
+                path: Encoding::Encoded,
+                query: Encoding::Decoded,
+            },
             StageRule::InContextPath,
             config,
         )
