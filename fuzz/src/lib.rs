@@ -2,7 +2,7 @@
 //!
 //! These files are the library of the `tower-lambda-fuzz` crate (used by the libFuzzer targets
 //! in `fuzz/fuzz_targets/`) and, through `#[path = "../fuzz/src/lib.rs"] mod checks;`, a module
-//! of the root crate's `tests/fuzz_regressions.rs`, which replays every input in
+//! of the root crate's `tests/it/fuzz_regressions.rs`, which replays every input in
 //! `fuzz/regressions/`. They therefore use only dependencies the root crate also has, nothing
 //! from `libfuzzer-sys`, and reach each other only through `super::` (never `crate::`, which is
 //! the test crate there).

@@ -34,7 +34,7 @@ use tower_lambda::{BodyEncoding, ClientUrl, EventSource, PathPrefix, RequestCont
 ///
 /// None is open. The two findings of the first runs (`regressions/structured_event/*`) are
 /// fixed, and so is the third (a `Connection` value with a non-ASCII byte hid the headers it
-/// named from the hop-by-hop rule; `tests/fuzz_regressions.rs`'s
+/// named from the hop-by-hop rule; `tests/it/fuzz_regressions.rs`'s
 /// `a_connection_value_with_non_ascii_bytes_still_removes_what_it_names`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(dead_code)]

@@ -6,7 +6,7 @@
 //! from a file's bytes exactly as `libfuzzer-sys` builds them (`Arbitrary::arbitrary_take_rest`),
 //! so a crash artifact copied into `fuzz/regressions/<target>/` replays here unchanged.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -80,15 +80,15 @@ fn text(s: &str) -> Text {
 #[test]
 fn raw_event_regressions() {
     let mut inputs: Vec<(String, Vec<u8>)> = [
-        ("rest_api", &include_bytes!("../fuzz/events/rest_api.json")[..]),
-        ("http_api_v1", include_bytes!("../fuzz/events/http_api_v1.json")),
-        ("http_api_v2", include_bytes!("../fuzz/events/http_api_v2.json")),
-        ("function_url", include_bytes!("../fuzz/events/function_url.json")),
-        ("alb", include_bytes!("../fuzz/events/alb.json")),
-        ("alb_multi", include_bytes!("../fuzz/events/alb_multi.json")),
-        ("vpc_lattice_v1", include_bytes!("../fuzz/events/vpc_lattice_v1.json")),
-        ("vpc_lattice_v2", include_bytes!("../fuzz/events/vpc_lattice_v2.json")),
-        ("websocket", include_bytes!("../fuzz/events/websocket.json")),
+        ("rest_api", &include_bytes!("../../fuzz/events/rest_api.json")[..]),
+        ("http_api_v1", include_bytes!("../../fuzz/events/http_api_v1.json")),
+        ("http_api_v2", include_bytes!("../../fuzz/events/http_api_v2.json")),
+        ("function_url", include_bytes!("../../fuzz/events/function_url.json")),
+        ("alb", include_bytes!("../../fuzz/events/alb.json")),
+        ("alb_multi", include_bytes!("../../fuzz/events/alb_multi.json")),
+        ("vpc_lattice_v1", include_bytes!("../../fuzz/events/vpc_lattice_v1.json")),
+        ("vpc_lattice_v2", include_bytes!("../../fuzz/events/vpc_lattice_v2.json")),
+        ("websocket", include_bytes!("../../fuzz/events/websocket.json")),
         ("empty", b""),
         ("object", b"{}"),
         ("array", b"[1, 2]"),
