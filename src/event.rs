@@ -621,7 +621,7 @@ impl<'a> Event<'a> {
 /// the identifying fields alone, copied out of it as a new event, so that the one detection
 /// decides whether it was an HTTP event (whose malformed field fails the invocation) or
 /// another event (which may hold anything, and goes to the events path). A string field of
-/// another type is left out, as if it were absent. `None` when the bytes are not a JSON object.
+/// another type counts as present. `None` when the bytes are not a JSON object.
 ///
 /// Kept beside [`Event`]: a field that detection starts reading belongs in this list too (a unit
 /// test holds the two together on every fixture).
@@ -654,9 +654,16 @@ pub(crate) fn identifying_fields(raw: &[u8]) -> Option<Bytes> {
     };
     let mut kept = Map::new();
     let keep = |into: &mut Map<String, Value>, key: &str, value: &Value, any: bool| {
-        if any || value.is_string() {
-            into.insert(key.to_owned(), value.clone());
-        }
+        let kept = match value {
+            // A string field of another type is there all the same (as an empty string, which
+            // matches no value detection looks for): an HTTP envelope with a malformed field is
+            // still an HTTP envelope.
+            Value::Null => return,
+            Value::String(_) => value.clone(),
+            _ if any => value.clone(),
+            _ => Value::String(String::new()),
+        };
+        into.insert(key.to_owned(), kept);
     };
     for (key, value) in &event {
         if STRINGS.contains(&key.as_str()) {

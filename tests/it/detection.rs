@@ -460,6 +460,21 @@ async fn an_identified_http_event_with_a_malformed_field_never_reaches_the_event
             }
         }
     }
+    // An identifying field of the wrong type is still there: the envelope is still HTTP's.
+    for malformed in [
+        json!({"httpMethod": 5, "path": "/", "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1"}}}),
+        json!({"httpMethod": ["GET"], "path": "/", "requestContext": {"stage": "prod"}}),
+        json!({"method": 1, "raw_path": "/", "headers": {}}),
+        json!({"method": "GET", "raw_path": {"p": "/"}, "headers": {}}),
+    ] {
+        let (outcome, seen) = run(events_on, &malformed).await;
+        let error = outcome.unwrap_err();
+        assert!(
+            error.message().starts_with("the event is from "),
+            "{malformed}: {error}"
+        );
+        assert!(seen.is_empty(), "{malformed}");
+    }
 }
 
 #[tokio::test]

@@ -150,9 +150,11 @@ fn run(event: Value) -> Seen {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let json = runtime
-        .block_on(Serve::new(service).invoke(event.to_string()))
-        .unwrap();
+    // These properties are about how any client path reaches the service; a generated path
+    // under the WebSocket path (`/ws`, `/WS/x`, `/a/../ws`) would be refused by the guard, which
+    // `detection.rs` tests on its own.
+    let serve = Serve::new(service).websocket_reachable_over_http(true);
+    let json = runtime.block_on(serve.invoke(event.to_string())).unwrap();
     let seen = slot.lock().unwrap().take();
     seen.unwrap_or_else(|| panic!("the service was not called: {json}"))
 }
