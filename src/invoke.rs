@@ -291,7 +291,6 @@ pub(crate) async fn respond_event<S, B>(
     config: &Config,
     kind: EventKind,
     request: Request<Body>,
-    request_id: Option<&str>,
 ) -> Result<Reply, InvocationError>
 where
     S: Service<Request<Body>, Response = Response<B>>,
@@ -299,7 +298,6 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let request_id = request_id.unwrap_or("-");
     let authorizer = kind == EventKind::Authorizer;
     let kind = kind.path_segment();
     let budget = time_budget(&request, config);
@@ -321,7 +319,6 @@ where
             Ok(outcome) => outcome,
             Err(_) => {
                 tracing::error!(
-                    request_id,
                     kind,
                     "the service did not answer the event before the invocation's deadline"
                 );
@@ -335,7 +332,7 @@ where
     let (status, body) = match outcome {
         Ok((status, Collected::Body { bytes, .. })) => (status, bytes),
         Ok((_, Collected::TooLarge { reached })) => {
-            tracing::error!(request_id, kind, reached, "the event's result is too large");
+            tracing::error!(kind, reached, "the event's result is too large");
             return Err(InvocationError::new(
                 ErrorType::ResultTooLarge,
                 format!(
@@ -345,7 +342,7 @@ where
             ));
         }
         Err(failure) => {
-            tracing::error!(request_id, kind, error = %failure, "failed the invocation");
+            tracing::error!(kind, error = %failure, "failed the invocation");
             return Err(InvocationError::new(
                 ErrorType::ServiceError,
                 failure.to_string(),
@@ -355,18 +352,14 @@ where
     let text = String::from_utf8_lossy(&body);
     if authorizer && status == StatusCode::UNAUTHORIZED {
         // API Gateway answers its client `401` for exactly this error message.
-        tracing::info!(
-            request_id,
-            kind,
-            "the authorizer answered 401: Unauthorized"
-        );
+        tracing::info!(kind, "the authorizer answered 401: Unauthorized");
         return Err(InvocationError::new(
             ErrorType::Unauthorized,
             "Unauthorized",
         ));
     }
     if !status.is_success() {
-        return Err(status_failure(status, &text, Some(request_id), kind));
+        return Err(status_failure(status, &text, kind));
     }
     let json = if body.iter().all(u8::is_ascii_whitespace) {
         "null".to_owned()
@@ -395,7 +388,6 @@ pub(crate) fn respond_event_boxed<'a, S, B>(
     config: &'a Config,
     kind: EventKind,
     request: Request<Body>,
-    request_id: Option<&'a str>,
 ) -> Pin<Box<impl Future<Output = Result<Reply, InvocationError>> + 'a>>
 where
     S: Service<Request<Body>, Response = Response<B>> + 'a,
@@ -403,7 +395,7 @@ where
     B: http_body::Body<Data = Bytes> + 'a,
     B::Error: Into<BoxError>,
 {
-    Box::pin(respond_event(service, config, kind, request, request_id))
+    Box::pin(respond_event(service, config, kind, request))
 }
 
 /// A failed invocation for a response whose status fails it: a non-2xx answer to a non-HTTP
@@ -411,14 +403,8 @@ where
 /// type names the status (`tower_lambda::Status503`), the message is the body (its reason phrase
 /// when the body is empty); the body is logged too.
 #[cold]
-pub(crate) fn status_failure(
-    status: StatusCode,
-    body: &str,
-    request_id: Option<&str>,
-    what: &str,
-) -> InvocationError {
+pub(crate) fn status_failure(status: StatusCode, body: &str, what: &str) -> InvocationError {
     tracing::error!(
-        request_id = request_id.unwrap_or("-"),
         status = status.as_u16(),
         body,
         what,
@@ -435,13 +421,9 @@ pub(crate) fn status_failure(
 /// Fails the invocation when the reply's status is one
 /// [`Serve::fail_on_status`](crate::Serve::fail_on_status) lists.
 #[inline]
-pub(crate) fn fail_on_status(
-    config: &Config,
-    reply: Reply,
-    request_id: Option<&str>,
-) -> Result<Reply, InvocationError> {
+pub(crate) fn fail_on_status(config: &Config, reply: Reply) -> Result<Reply, InvocationError> {
     match &reply {
-        Reply::Http { response, .. } => match failing_status(config, response, request_id) {
+        Reply::Http { response, .. } => match failing_status(config, response) {
             Some(error) => Err(error),
             None => Ok(reply),
         },
@@ -455,17 +437,16 @@ pub(crate) fn fail_on_status(
 pub(crate) fn failing_status(
     config: &Config,
     response: &LambdaResponse,
-    request_id: Option<&str>,
 ) -> Option<InvocationError> {
     if !config.fail_on_status.contains(response.status.as_u16()) {
         return None;
     }
-    Some(listed_status_failure(response, request_id))
+    Some(listed_status_failure(response))
 }
 
 #[cold]
 #[inline(never)]
-fn listed_status_failure(response: &LambdaResponse, request_id: Option<&str>) -> InvocationError {
+fn listed_status_failure(response: &LambdaResponse) -> InvocationError {
     let body = if response.body.base64 {
         format!(
             "({} bytes of base64-encoded body)",
@@ -474,7 +455,7 @@ fn listed_status_failure(response: &LambdaResponse, request_id: Option<&str>) ->
     } else {
         response.body.text.clone()
     };
-    status_failure(response.status, &body, request_id, "http")
+    status_failure(response.status, &body, "http")
 }
 
 /// `X-Amzn-Trace-Id`, the X-Ray trace header.
@@ -513,17 +494,15 @@ pub(crate) fn with_lambda_context(request: &mut Request<Body>, context: lambda_r
 /// invocation.
 pub(crate) fn on_failure(
     config: &Config,
-    request_id: Option<&str>,
     failure: &Failure,
 ) -> Result<LambdaResponse, InvocationError> {
-    let request_id = request_id.unwrap_or("-");
     match config.error_policy {
         ErrorPolicy::InternalServerError => {
-            tracing::error!(request_id, error = %failure, "answered 500 Internal Server Error");
+            tracing::error!(error = %failure, "answered 500 Internal Server Error");
             Ok(LambdaResponse::internal_server_error())
         }
         ErrorPolicy::FailInvocation => {
-            tracing::error!(request_id, error = %failure, "failed the invocation");
+            tracing::error!(error = %failure, "failed the invocation");
             Err(InvocationError::new(
                 ErrorType::ServiceError,
                 failure.to_string(),
@@ -548,10 +527,9 @@ pub(crate) fn time_budget(request: &Request<Body>, config: &Config) -> Option<st
 }
 
 /// The adapter's answer when the service runs into the deadline margin.
-pub(crate) fn deadline_response(config: &Config, request_id: Option<&str>) -> LambdaResponse {
+pub(crate) fn deadline_response(config: &Config) -> LambdaResponse {
     let margin = config.deadline_margin.unwrap_or_default();
     tracing::error!(
-        request_id = request_id.unwrap_or("-"),
         margin_ms = margin.as_millis() as u64,
         "the service did not answer before the invocation's deadline; answered 504"
     );
@@ -594,7 +572,6 @@ pub(crate) fn respond_buffered<'a, S, B>(
     service: S,
     config: &'a Config,
     request: Request<Body>,
-    request_id: Option<&'a str>,
 ) -> impl Future<Output = Result<LambdaResponse, InvocationError>> + 'a
 where
     S: Service<Request<Body>, Response = Response<B>> + 'a,
@@ -603,15 +580,13 @@ where
     B::Error: Into<BoxError>,
 {
     match time_budget(&request, config) {
-        None => Either::Left(respond_buffered_unbounded(
-            service, config, request, request_id,
-        )),
+        None => Either::Left(respond_buffered_unbounded(service, config, request)),
         Some(budget) => {
-            let work = respond_buffered_unbounded(service, config, request, request_id);
+            let work = respond_buffered_unbounded(service, config, request);
             Either::Right(async move {
                 match tokio::time::timeout(budget, work).await {
                     Ok(result) => result,
-                    Err(_) => Ok(deadline_response(config, request_id)),
+                    Err(_) => Ok(deadline_response(config)),
                 }
             })
         }
@@ -622,7 +597,6 @@ async fn respond_buffered_unbounded<S, B>(
     service: S,
     config: &Config,
     request: Request<Body>,
-    request_id: Option<&str>,
 ) -> Result<LambdaResponse, InvocationError>
 where
     S: Service<Request<Body>, Response = Response<B>>,
@@ -633,7 +607,7 @@ where
     let restore = restore_for(&request, config);
     let response = match call_service(service, request).await {
         Ok(response) => response,
-        Err(failure) => return on_failure(config, request_id, &failure),
+        Err(failure) => return on_failure(config, &failure),
     };
     let (mut parts, body) = response.into_parts();
     response_head(&mut parts.headers, restore.as_deref());
@@ -645,7 +619,6 @@ where
     let overhead = json_overhead(&parts.headers);
     let too_large = |reached: usize| {
         tracing::error!(
-            request_id = request_id.unwrap_or("-"),
             limit = config.buffered_limit,
             reached,
             "the response is too large for buffered mode; answered 500"
@@ -660,7 +633,7 @@ where
     {
         Ok(Collected::Body { bytes, escapes }) => (bytes, escapes),
         Ok(Collected::TooLarge { reached }) => return too_large(reached),
-        Err(failure) => return on_failure(config, request_id, &failure),
+        Err(failure) => return on_failure(config, &failure),
     };
     let body = binary::encode_as(bytes, form);
     // Exact now that the form is known: text that needed much escaping may not fit after all.
@@ -703,9 +676,9 @@ where
 {
     match prepare(config, raw) {
         Ok(Prepared::Request { source, request }) => Either::Left(
-            respond_buffered(service, config, request, None).map(move |response| {
+            respond_buffered(service, config, request).map(move |response| {
                 let response = response?;
-                match failing_status(config, &response, None) {
+                match failing_status(config, &response) {
                     Some(error) => Err(error),
                     None => Ok(Reply::new(source, response, config)),
                 }
@@ -734,9 +707,9 @@ where
     Box::pin(async move {
         match prepared? {
             Prepared::Event { kind, request } => {
-                respond_event(service, config, kind, request, None).await
+                respond_event(service, config, kind, request).await
             }
-            Prepared::Answer(reply) => fail_on_status(config, reply, None),
+            Prepared::Answer(reply) => fail_on_status(config, reply),
             Prepared::Request { .. } => Err(InvocationError::new(
                 ErrorType::Internal,
                 "an HTTP request reached the non-HTTP path",

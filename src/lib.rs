@@ -252,7 +252,7 @@ pub mod __bench {
             async move { response.ok_or("answered twice") }
         });
         let config = Config::default();
-        let response = respond_buffered(answer, &config, Request::new(Body::empty()), None)
+        let response = respond_buffered(answer, &config, Request::new(Body::empty()))
             .await
             .ok()?;
         serde_json::to_string(&Reply::new(decoded.source, response, &config)).ok()

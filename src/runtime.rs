@@ -399,26 +399,25 @@ where
                     error_message: "the event did not reach tower-lambda's handler".to_owned(),
                 });
             };
-            let request_id = event.context.request_id.clone();
             let result = match prepared {
                 Ok(Prepared::Request {
                     source,
                     mut request,
                 }) => {
                     with_lambda_context(&mut request, event.context);
-                    match respond_buffered(service, &config, request, Some(&request_id)).await {
+                    match respond_buffered(service, &config, request).await {
                         Ok(response) => {
                             let reply = Reply::new(source, response, &config);
-                            fail_on_status(&config, reply, Some(&request_id))
+                            fail_on_status(&config, reply)
                         }
                         Err(error) => Err(error),
                     }
                 }
                 Ok(Prepared::Event { kind, mut request }) => {
                     with_lambda_context(&mut request, event.context);
-                    respond_event_boxed(service, &config, kind, request, Some(&request_id)).await
+                    respond_event_boxed(service, &config, kind, request).await
                 }
-                Ok(Prepared::Answer(reply)) => fail_on_status(&config, reply, Some(&request_id)),
+                Ok(Prepared::Answer(reply)) => fail_on_status(&config, reply),
                 Err(error) => Err(error),
             };
             if let Some(outcome) = outcome {

@@ -103,7 +103,7 @@ impl Answer {
             Some(budget) => match tokio::time::timeout(budget, called).await {
                 Ok(result) => result,
                 Err(_) => {
-                    let response = deadline_response(&config, Some(&self.request_id));
+                    let response = deadline_response(&config);
                     let body = http_body_util::Full::new(Bytes::from(response.body.text));
                     return self
                         .stream(&config, response.status, &response.headers, body)
@@ -118,7 +118,7 @@ impl Answer {
                 self.stream(&config, parts.status, &parts.headers, body)
                     .await
             }
-            Err(failure) => match on_failure(&config, Some(&self.request_id), &failure) {
+            Err(failure) => match on_failure(&config, &failure) {
                 Ok(response) => {
                     let body = http_body_util::Full::new(Bytes::from(response.body.text));
                     self.stream(&config, response.status, &response.headers, body)
@@ -244,7 +244,7 @@ impl Answer {
             Ok(Err(error)) => format!("(the response body could not be read: {error})"),
             Err(panic) => format!("(the response body panicked: {})", panic_message(&*panic)),
         };
-        let error = status_failure(status, &text, Some(&self.request_id), "http");
+        let error = status_failure(status, &text, "http");
         self.fail(error).await
     }
 
