@@ -407,26 +407,24 @@ impl Options {
             None if read(true) => local_source_from_env()?,
             None => None,
         };
-        config.events_path = match &self.events_path {
-            Some(path) => Some(path.clone()),
+        // The events path, and the setting it came from (which a refusal names).
+        let (events, setting) = match &self.events_path {
+            Some(path) => (Some(path.clone()), "Serve::events_path"),
             None if read(false) => match env_var("TOWER_LAMBDA_EVENTS_PATH")? {
-                Some(path) => {
-                    let path = events_path(&path, "TOWER_LAMBDA_EVENTS_PATH")?;
-                    let events = path.as_deref().unwrap_or_default();
-                    if let Some(problem) =
-                        paths_overlap(events, &config.websocket_path, "TOWER_LAMBDA_EVENTS_PATH")
-                    {
-                        return Err(problem);
-                    }
-                    path
-                }
-                None => None,
+                Some(path) => (
+                    events_path(&path, "TOWER_LAMBDA_EVENTS_PATH")?,
+                    "TOWER_LAMBDA_EVENTS_PATH",
+                ),
+                None => (None, "TOWER_LAMBDA_EVENTS_PATH"),
             },
-            None => None,
+            None => (None, "Serve::events_path"),
         };
-        if let Some(problem) = config.overlapping_paths() {
-            return Err(problem);
+        if let Some(events) = &events {
+            if let Some(problem) = paths_overlap(events, &config.websocket_path, setting) {
+                return Err(problem);
+            }
         }
+        config.events_path = events;
         config.fail_on_status = match &self.fail_on_status {
             Some(set) => set.clone(),
             None if read(false) => error_statuses_from_env()?.unwrap_or_default(),
@@ -471,15 +469,6 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The events path and the WebSocket path, when they overlap (see [`paths_overlap`]).
-    pub(crate) fn overlapping_paths(&self) -> Option<Misconfigured> {
-        paths_overlap(
-            self.events_path.as_deref()?,
-            &self.websocket_path,
-            "Serve::events_path",
-        )
-    }
-
     /// The path a request from an HTTP source may not reach, if `path` is under one: the
     /// events path, and (for a source other than the WebSocket API) the WebSocket path. Only
     /// AWS sends events and WebSocket routes; a client that asks for them over HTTP must not
